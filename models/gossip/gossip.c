@@ -1,0 +1,152 @@
+/*
+ * gossip: messages bouncing between servers, the engine's load generator and
+ * the network tutorial. No clients.
+ *
+ * Variants (workloads):
+ *   gossip    every node starts params.initial messages towards random peers; on
+ *             each delivery the receiver sends one message on to a peer drawn
+ *             from its own random stream. The number of messages in flight stays
+ *             constant unless the network drops or duplicates some, which makes
+ *             the network's effect easy to see and to count.
+ *   pingpong  nodes pair up (n1-n2, n3-n4, ...); the first of each pair serves,
+ *             and each side sends the ball straight back.
+ *
+ *   message = [hops u32][origin u32][checksum u64][filler]   (little-endian)
+ *   The checksum covers everything after it; a corrupted message is detected,
+ *   annotated and replaced by a fresh one, so corruption does not stop the flow.
+ *
+ * The receive path is the benchmark's hot path: it avoids anything slower than
+ * the engine's own per-message work (no division-heavy checksum, no printf).
+ */
+#include "models/gossip/gossip.h"
+
+#include <string.h>
+
+#include "faultline/service.h"
+
+enum { GOSSIP_GOSSIP = 0, GOSSIP_PINGPONG = 1 };
+
+#define HEADER_BYTES 16
+#define PAYLOAD_BYTES_MAX 4096
+
+struct gossip_node {
+    uint64_t received;
+    uint64_t corrupt_seen;
+    uint32_t payload_bytes; /* params.payload_bytes, read once at start */
+};
+
+static void put_u32(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put_u64(uint8_t *p, uint64_t v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    memcpy(p, &v, sizeof v);
+}
+static uint32_t get_u32(const uint8_t *p) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i);
+    return v;
+}
+static uint64_t get_u64(const uint8_t *p) {
+    uint64_t v; /* one load: gcc does not merge a byte loop on this path */
+    memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/* A multiply-mix checksum over the header fields and the filler, eight bytes
+ * at a time: any bit flip changes it. (Byte-at-a-time would be a chain of 60
+ * dependent multiplies per message, more than the engine's whole send.) */
+static uint64_t checksum(const uint8_t *data, uint32_t size) {
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ size;
+    h = (h ^ get_u64(data)) * 0xff51afd7ed558ccdull;
+    uint32_t i = HEADER_BYTES;
+    for (; i + 8 <= size; i += 8) h = (h ^ get_u64(data + i)) * 0xff51afd7ed558ccdull;
+    for (; i < size; i++) h = (h ^ data[i]) * 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+}
+
+static void send_ball(fl_node *node, const struct gossip_node *g, fl_node_id to, uint32_t hops,
+                      uint32_t origin) {
+    uint32_t size = g->payload_bytes;
+    uint8_t msg[PAYLOAD_BYTES_MAX];
+    put_u32(msg, hops);
+    put_u32(msg + 4, origin);
+    memset(msg + HEADER_BYTES, (int)(origin & 0xff), size - HEADER_BYTES);
+    put_u64(msg + 8, checksum(msg, size));
+    fl_send(node, to, msg, size);
+}
+
+static fl_node_id random_peer(fl_node *node) {
+    uint32_t n = fl_server_count(node);
+    if (n == 1) return fl_self(node);
+    fl_node_id peer = (fl_node_id)fl_random_below(node, n - 1);
+    return peer >= fl_self(node) ? peer + 1 : peer;
+}
+
+static void gossip_start(fl_node *node, void *state) {
+    struct gossip_node *g = state;
+    g->payload_bytes = (uint32_t)fl_param(node, "payload_bytes");
+    fl_node_id self = fl_self(node);
+    if (fl_variant(node) == GOSSIP_PINGPONG) {
+        bool serves = self % 2 == 0 && self + 1 < fl_server_count(node);
+        if (serves) send_ball(node, g, self + 1, 0, self);
+        return;
+    }
+    int64_t initial = fl_param(node, "initial");
+    for (int64_t i = 0; i < initial; i++) send_ball(node, g, random_peer(node), 0, self);
+}
+
+static void gossip_on_message(fl_node *node, void *state, fl_node_id from, const uint8_t *data,
+                              size_t size_bytes) {
+    struct gossip_node *g = state;
+    g->received++;
+    uint32_t hops = 0;
+    uint32_t origin = fl_self(node);
+    bool intact = size_bytes >= HEADER_BYTES &&
+                  get_u64(data + 8) == checksum(data, (uint32_t)size_bytes);
+    fl_sometimes(node, !intact, "gossip.corruption_detected");
+    if (intact) {
+        hops = get_u32(data) + 1;
+        origin = get_u32(data + 4);
+    } else {
+        g->corrupt_seen++;
+        fl_annotate(node, "corrupt message from n%u replaced", from + 1);
+    }
+    fl_node_id to = fl_variant(node) == GOSSIP_PINGPONG ? from : random_peer(node);
+    send_ball(node, g, to, hops, origin);
+}
+
+static const struct fl_service gossip_service = {
+    .state_size_bytes = sizeof(struct gossip_node),
+    .start = gossip_start,
+    .on_message = gossip_on_message,
+};
+
+static const char *const gossip_variants[] = {"gossip", "pingpong", NULL};
+static const char *const gossip_variant_help[] = {
+    "each delivery is forwarded to a random peer",
+    "pairs of nodes bounce one ball back and forth",
+    NULL,
+};
+
+static const struct fl_param gossip_params[] = {
+    {"initial", FL_PARAM_INT, 0, 1000, 1, "messages each node starts (gossip variant)"},
+    {"payload_bytes", FL_PARAM_INT, HEADER_BYTES, PAYLOAD_BYTES_MAX, 64, "size of each message"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+const struct fl_model fl_model_gossip = {
+    .name = "gossip",
+    .summary = "messages forwarded between servers: the network tutorial and the benchmark load",
+    .server = &gossip_service,
+    .client = NULL,
+    .variants = gossip_variants,
+    .variant_help = gossip_variant_help,
+    .params = gossip_params,
+    .server_count_min = 1,
+};

@@ -1,0 +1,68 @@
+/*
+ * faultline: the command line.
+ *
+ * Exit status, for every command: 0 every check held, 1 a check failed, 2 bad
+ * input or usage, 3 an internal error (an engine assertion or a crash, which is
+ * a bug in faultline or in a model: the message says which seed to replay).
+ *
+ * The CLI is the only part of faultline that reads the host clock, and only to
+ * report how long a run took.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage_main(FILE *out) {
+    fprintf(out,
+            "faultline %s: a deterministic distributed-system simulator\n"
+            "\n"
+            "usage: faultline COMMAND [ARGS]\n"
+            "\n"
+            "commands:\n"
+            "  run SCENARIO [--seed N] [--trace FILE] [--json]\n"
+            "                       run one seed of a scenario and check it\n"
+            "  list                 list the built-in models, their variants and parameters\n"
+            "  help [COMMAND]       show help for a command\n"
+            "  version              print the version\n"
+            "\n"
+            "exit status: 0 every check held, 1 a check failed, 2 bad input or usage,\n"
+            "3 internal error.\n"
+            "\n"
+            "Start with:  faultline run scenarios/echo/partition.json\n",
+            FL_VERSION);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage_main(stderr);
+        return FL_EXIT_USAGE;
+    }
+    const char *command = argv[1];
+    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0) {
+        usage_main(stdout);
+        return FL_EXIT_OK;
+    }
+    if (strcmp(command, "help") == 0) {
+        if (argc >= 3 && strcmp(argv[2], "run") == 0) {
+            cli_run_usage(stdout);
+        } else if (argc >= 3 && strcmp(argv[2], "list") == 0) {
+            cli_list_usage(stdout);
+        } else {
+            usage_main(stdout);
+        }
+        return FL_EXIT_OK;
+    }
+    if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0) {
+        printf("faultline %s\n", FL_VERSION);
+        return FL_EXIT_OK;
+    }
+    if (strcmp(command, "run") == 0) return cli_run(argc - 2, argv + 2);
+    if (strcmp(command, "list") == 0) return cli_list(argc - 2, argv + 2);
+    fprintf(stderr, "faultline: unknown command \"%s\"; run `faultline --help` for the list\n",
+            command);
+    return FL_EXIT_USAGE;
+}

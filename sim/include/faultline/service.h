@@ -1,0 +1,200 @@
+/*
+ * faultline service API: the only header a model includes.
+ *
+ * A model is ordinary service code written against this interface. The engine
+ * calls the service's callbacks (start, on_message, on_timer, on_request,
+ * on_reply) one at a time, in a deterministic order, and the service acts on the
+ * world only through the fl_* calls below: it sends bytes, sets timers, reads
+ * its own clocks, draws from its own random stream, replies to clients, writes
+ * annotations to the trace and makes assertions.
+ *
+ * Because a model sees nothing but this header, the same source can later be
+ * built against another runtime (a real network), and a user can write a model
+ * out of tree against the installed library.
+ *
+ * Rules a model keeps (the engine cannot enforce them all; docs/writing-a-model.md
+ * explains why each one matters for determinism):
+ *   - all state lives in the state block the engine hands to each callback; no
+ *     globals, no statics with state, no heap memory that outlives a crash;
+ *   - messages are bytes: encode explicitly, never send a pointer;
+ *   - time comes from fl_mono_ns / fl_wall_ns, randomness from fl_random*.
+ *
+ * Node ids: servers are 0 .. server_count-1 (written n1 .. nN in scenarios and
+ * traces), clients follow them (c1 .. cM). Clients are nodes too: they run the
+ * model's client service over the same faulty network.
+ */
+#ifndef FAULTLINE_SERVICE_H
+#define FAULTLINE_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define FL_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
+#else
+#define FL_PRINTF(fmt_index, first_arg)
+#endif
+
+typedef struct fl_node fl_node;   /* a running server or client, as its own code sees it */
+typedef struct fl_world fl_world; /* the god's-eye view a checker gets */
+
+typedef uint32_t fl_node_id;  /* servers first, then clients */
+typedef uint64_t fl_timer_id; /* never 0 for a live timer */
+
+#define FL_NODE_NONE UINT32_MAX
+
+/* A client request as the server sees it. Plain data: a server may store it in
+ * its state and reply later (or never). */
+struct fl_request {
+    fl_node_id client; /* who asked */
+    uint64_t id;       /* unique within the run, assigned by the engine */
+};
+
+/* The callbacks of one service. Every callback but start may be NULL. */
+struct fl_service {
+    size_t state_size_bytes; /* zeroed before every start, poisoned on crash */
+
+    /* Fresh boot or restart: fl_incarnation(node) is 0 on the first boot. On a
+     * restart the state block is zeroed again: whatever survives a crash must
+     * come from the node's disk. */
+    void (*start)(fl_node *node, void *state);
+
+    void (*on_message)(fl_node *node, void *state, fl_node_id from, const uint8_t *data,
+                       size_t size_bytes);
+
+    /* A timer set with fl_timer_set fired; tag is the value given then. */
+    void (*on_timer)(fl_node *node, void *state, fl_timer_id timer, uint64_t tag);
+
+    /* Server side: a client's request arrived. Reply with fl_reply. */
+    void (*on_request)(fl_node *node, void *state, struct fl_request request,
+                       const uint8_t *data, size_t size_bytes);
+
+    /* Client side: the reply to the request fl_request returned request_id for. */
+    void (*on_reply)(fl_node *node, void *state, fl_node_id from, uint64_t request_id,
+                     const uint8_t *data, size_t size_bytes);
+};
+
+/* A model parameter a scenario may set under "params". Values are integers;
+ * FL_PARAM_DURATION values are nanoseconds, written "250ms" in a scenario. */
+enum fl_param_kind {
+    FL_PARAM_INT = 1,
+    FL_PARAM_DURATION = 2,
+    FL_PARAM_BOOL = 3,
+};
+
+struct fl_param {
+    const char *name; /* NULL ends a parameter table */
+    enum fl_param_kind kind;
+    int64_t value_min;
+    int64_t value_max;
+    int64_t value_default;
+    const char *help; /* one line, for docs and `faultline list` */
+};
+
+/* A model as the engine and the CLI see it. */
+struct fl_model {
+    const char *name;    /* as written in a scenario's "model" */
+    const char *summary; /* one line */
+    const struct fl_service *server;
+    const struct fl_service *client;   /* NULL: the model runs no clients */
+    const char *const *variants;       /* NULL-terminated; variants[0] is the correct one */
+    const char *const *variant_help;   /* same length as variants, one line each */
+    const struct fl_param *params;     /* terminated by a NULL name; may be NULL */
+    uint32_t server_count_min;         /* scenarios asking for fewer are rejected */
+
+    /* Checkers, with the god's-eye view. check_step runs after every event
+     * (keep it cheap); check_end once when the run reaches its end. Either may be
+     * NULL. Both report through fl_world_violation, and may keep memory between
+     * calls in a zeroed block of checker_state_bytes (fl_world_checker_state). */
+    size_t checker_state_bytes;
+    void (*check_step)(fl_world *world);
+    void (*check_end)(fl_world *world);
+};
+
+/* --- who am I ------------------------------------------------------------- */
+
+fl_node_id fl_self(const fl_node *node);
+uint32_t fl_server_count(const fl_node *node);
+uint32_t fl_client_count(const fl_node *node);
+bool fl_is_client(const fl_node *node);
+uint32_t fl_variant(const fl_node *node);     /* index into the model's variants */
+uint32_t fl_incarnation(const fl_node *node); /* 0 on first boot, +1 per restart */
+int64_t fl_param(const fl_node *node, const char *name); /* asserts the name exists */
+
+/* --- network ---------------------------------------------------------------- */
+
+/* Sends a copy of data[0..size_bytes) to dst. Delivery is not guaranteed: the
+ * network may delay, drop, duplicate, reorder or corrupt it. Sending to oneself
+ * is allowed and goes through the network like any other message. */
+void fl_send(fl_node *node, fl_node_id dst, const void *data, size_t size_bytes);
+
+/* Client side: sends a request to a server; returns the request id that the
+ * reply (if any) will carry. */
+uint64_t fl_request(fl_node *node, fl_node_id server, const void *data, size_t size_bytes);
+
+/* Server side: replies to a request; the reply crosses the network too. */
+void fl_reply(fl_node *node, struct fl_request request, const void *data, size_t size_bytes);
+
+/* --- time ------------------------------------------------------------------- */
+
+/* The node's monotonic clock: never goes backwards, runs at the node's drift. */
+uint64_t fl_mono_ns(const fl_node *node);
+/* The node's wall clock (ns since the Unix epoch): skewed, drifting, and it may
+ * jump, backwards too. */
+int64_t fl_wall_ns(const fl_node *node);
+
+/* Fires on_timer after delay_ns of the node's monotonic clock. */
+fl_timer_id fl_timer_set(fl_node *node, uint64_t delay_ns, uint64_t tag);
+/* Returns false if the timer already fired or was cancelled. */
+bool fl_timer_cancel(fl_node *node, fl_timer_id timer);
+
+/* --- randomness: the node's own seeded stream ------------------------------- */
+
+uint64_t fl_random(fl_node *node);
+uint64_t fl_random_below(fl_node *node, uint64_t bound); /* uniform in [0, bound), bound > 0 */
+
+/* --- trace and assertions ---------------------------------------------------- */
+
+/* A line of text in the trace, attributed to this node and the current event. */
+void fl_annotate(fl_node *node, const char *format, ...) FL_PRINTF(2, 3);
+
+/* "Always" assertions: a false condition is a violation of the check `name`,
+ * fails the run and ends it. "Sometimes" assertions count how often the
+ * condition was true; a sweep reports the ones never true, which tells a user
+ * that a code path (a failover, a retry) was never exercised. Names are string
+ * literals: the engine keeps the pointer. */
+void fl_assert_always(fl_node *node, bool condition, const char *name, const char *format,
+                      ...) FL_PRINTF(4, 5);
+void fl_assert_sometimes(fl_node *node, bool condition, const char *name);
+
+#define fl_always(node, condition, name) \
+    fl_assert_always((node), (condition), (name), "%s", #condition)
+#define fl_sometimes(node, condition, name) fl_assert_sometimes((node), (condition), (name))
+
+/* --- the checker's view ------------------------------------------------------ */
+
+uint32_t fl_world_server_count(const fl_world *world);
+uint32_t fl_world_client_count(const fl_world *world);
+uint32_t fl_world_variant(const fl_world *world);
+int64_t fl_world_param(const fl_world *world, const char *name);
+uint64_t fl_world_now_ns(const fl_world *world);
+/* The time after which the scenario's fault timeline schedules nothing more
+ * and every timeline fault has healed: liveness checks start from here. */
+uint64_t fl_world_quiet_since_ns(const fl_world *world);
+bool fl_world_is_up(const fl_world *world, fl_node_id id);
+void *fl_world_checker_state(fl_world *world);
+/* The node's state block, or NULL while it is crashed. Read only. */
+const void *fl_world_state(const fl_world *world, fl_node_id id);
+void fl_world_violation(fl_world *world, const char *check, const char *format, ...)
+    FL_PRINTF(3, 4);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FAULTLINE_SERVICE_H */

@@ -1,0 +1,330 @@
+/*
+ * trace: canonical encoding, fingerprint, and hand-rolled JSON Lines output.
+ * See trace.h for the design.
+ */
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t by value, for the const fingerprint */
+#include "trace.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "faultline/faultline.h"
+
+/* Fixed part of a record's encoding: id, time, cause, a, b, request_id (8 bytes
+ * each), node, peer, text length (4 each), kind, sub (1 each). */
+#define ENCODED_FIXED_BYTES (6u * 8u + 3u * 4u + 2u)
+#define JSON_RECORD_BYTES_MAX 512u /* a record without its text never needs more */
+
+_Static_assert(FL_TRACE_HASH_BUFFER_BYTES >= 2 * ENCODED_FIXED_BYTES, "room for a record");
+
+void fl_trace_init(struct fl_trace *trace, FILE *out, uint32_t server_count,
+                   uint64_t *alloc_count) {
+    memset(trace, 0, sizeof *trace);
+    trace->hash = XXH3_createState();
+    trace->hash_buffer = malloc(FL_TRACE_HASH_BUFFER_BYTES);
+    if (trace->hash == NULL || trace->hash_buffer == NULL) abort();
+    *alloc_count += 2;
+    XXH3_64bits_reset(trace->hash);
+    trace->next_id = 1;
+    trace->server_count = server_count;
+    trace->out = out;
+    if (out != NULL) {
+        trace->out_buffer = malloc(FL_TRACE_OUT_BUFFER_BYTES);
+        if (trace->out_buffer == NULL) abort();
+        (*alloc_count)++;
+    }
+}
+
+void fl_trace_deinit(struct fl_trace *trace) {
+    fl_trace_flush(trace);
+    XXH3_freeState(trace->hash);
+    free(trace->hash_buffer);
+    free(trace->out_buffer);
+    memset(trace, 0, sizeof *trace);
+}
+
+/* Little-endian on every host, so fingerprints agree across architectures; one
+ * store each (gcc does not merge a byte loop into a store). */
+static inline uint8_t *put_u64(uint8_t *p, uint64_t v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    memcpy(p, &v, 8);
+    return p + 8;
+}
+
+static inline uint8_t *put_u32(uint8_t *p, uint32_t v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    memcpy(p, &v, 4);
+    return p + 4;
+}
+
+static void hash_bytes(struct fl_trace *trace, const void *data, size_t size) {
+    if (trace->hash_used + size > FL_TRACE_HASH_BUFFER_BYTES) {
+        XXH3_64bits_update(trace->hash, trace->hash_buffer, trace->hash_used);
+        trace->hash_used = 0;
+    }
+    if (size > FL_TRACE_HASH_BUFFER_BYTES) {
+        XXH3_64bits_update(trace->hash, data, size);
+        return;
+    }
+    memcpy(trace->hash_buffer + trace->hash_used, data, size);
+    trace->hash_used += (uint32_t)size;
+}
+
+static void hash_record(struct fl_trace *trace, uint64_t id, const struct fl_trace_record *r) {
+    uint8_t encoded[ENCODED_FIXED_BYTES];
+    uint8_t *p = encoded;
+    p = put_u64(p, id);
+    p = put_u64(p, r->time_ns);
+    p = put_u64(p, r->cause);
+    p = put_u64(p, r->a);
+    p = put_u64(p, r->b);
+    p = put_u64(p, r->request_id);
+    p = put_u32(p, r->node);
+    p = put_u32(p, r->peer);
+    p = put_u32(p, r->text_len);
+    *p++ = r->kind;
+    *p++ = r->sub;
+    assert(p == encoded + sizeof encoded);
+    hash_bytes(trace, encoded, sizeof encoded);
+    if (r->text_len > 0) hash_bytes(trace, r->text, r->text_len);
+}
+
+uint64_t fl_trace_fingerprint(const struct fl_trace *trace) {
+    XXH3_state_t copy;
+    XXH3_copyState(&copy, trace->hash);
+    XXH3_64bits_update(&copy, trace->hash_buffer, trace->hash_used);
+    return XXH3_64bits_digest(&copy);
+}
+
+/* --- JSON ---------------------------------------------------------------- */
+
+static void out_write(struct fl_trace *trace, const char *data, size_t size) {
+    if (trace->out_failed) return;
+    if (fwrite(data, 1, size, trace->out) != size) trace->out_failed = true;
+}
+
+bool fl_trace_flush(struct fl_trace *trace) {
+    if (trace->out == NULL) return true;
+    out_write(trace, trace->out_buffer, trace->out_used);
+    trace->out_used = 0;
+    if (!trace->out_failed && fflush(trace->out) != 0) trace->out_failed = true;
+    return !trace->out_failed;
+}
+
+struct json {
+    char *p;
+};
+
+static inline void j_raw(struct json *j, const char *s, size_t n) {
+    memcpy(j->p, s, n);
+    j->p += n;
+}
+#define J_LIT(j, s) j_raw((j), (s), sizeof(s) - 1)
+
+/* Two digits per division: most numbers in a trace are times of 10+ digits. */
+static inline void j_u64(struct json *j, uint64_t v) {
+    static const char pairs[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    char digits[20];
+    int n = 20;
+    while (v >= 100) {
+        uint64_t pair = v % 100;
+        v /= 100;
+        digits[--n] = pairs[pair * 2 + 1];
+        digits[--n] = pairs[pair * 2];
+    }
+    if (v >= 10) {
+        digits[--n] = pairs[v * 2 + 1];
+        digits[--n] = pairs[v * 2];
+    } else {
+        digits[--n] = (char)('0' + v);
+    }
+    j_raw(j, digits + n, (size_t)(20 - n));
+}
+
+static inline void j_i64(struct json *j, int64_t v) {
+    if (v < 0) {
+        *j->p++ = '-';
+        j_u64(j, (uint64_t)0 - (uint64_t)v);
+    } else {
+        j_u64(j, (uint64_t)v);
+    }
+}
+
+static void j_node(struct json *j, uint32_t server_count, uint32_t node) {
+    if (node == FL_NODE_NONE) {
+        J_LIT(j, "null");
+        return;
+    }
+    *j->p++ = '"';
+    if (node < server_count) {
+        *j->p++ = 'n';
+        j_u64(j, (uint64_t)node + 1);
+    } else {
+        *j->p++ = 'c';
+        j_u64(j, (uint64_t)(node - server_count) + 1);
+    }
+    *j->p++ = '"';
+}
+
+static void j_str(struct json *j, const char *s) {
+    *j->p++ = '"';
+    j_raw(j, s, strlen(s));
+    *j->p++ = '"';
+}
+
+/* Escapes text into the output directly; text may be long, so it is written
+ * in pieces that each fit the buffer. */
+static void write_escaped_text(struct fl_trace *trace, struct json *j, const char *text,
+                               uint32_t len) {
+    static const char hex[] = "0123456789abcdef";
+    *j->p++ = '"';
+    for (uint32_t i = 0; i < len; i++) {
+        if ((size_t)(j->p - trace->out_buffer) + 8 > FL_TRACE_OUT_BUFFER_BYTES) {
+            out_write(trace, trace->out_buffer, (size_t)(j->p - trace->out_buffer));
+            j->p = trace->out_buffer;
+        }
+        unsigned char c = (unsigned char)text[i];
+        if (c == '"' || c == '\\') {
+            *j->p++ = '\\';
+            *j->p++ = (char)c;
+        } else if (c == '\n') {
+            J_LIT(j, "\\n");
+        } else if (c < 0x20 || c == 0x7f) {
+            J_LIT(j, "\\u00");
+            *j->p++ = hex[c >> 4];
+            *j->p++ = hex[c & 15];
+        } else {
+            *j->p++ = (char)c;
+        }
+    }
+    *j->p++ = '"';
+}
+
+/* The message type is written only when it is not a plain message, and the
+ * message id never: a deliver's, drop's, hold's or duplicate's cause is the
+ * send, and the payload hash lives in the fingerprint only. Every byte counts
+ * here: a trace is written at millions of records a second. */
+static void j_mtype(struct json *j, uint8_t sub) {
+    uint8_t mtype = sub & 7u;
+    if (mtype == FL_MSG_PLAIN) return;
+    J_LIT(j, ",\"type\":");
+    j_str(j, fl_msg_type_name(mtype));
+}
+
+static void write_kind_fields(const struct fl_trace *trace, struct json *j,
+                              const struct fl_trace_record *r) {
+    uint32_t servers = trace->server_count;
+    switch ((enum fl_trace_kind)r->kind) {
+    case FL_TR_START: J_LIT(j, ",\"incarnation\":"); j_u64(j, r->a); break;
+    case FL_TR_SEND:
+        J_LIT(j, ",\"to\":"); j_node(j, servers, r->peer);
+        j_mtype(j, r->sub);
+        J_LIT(j, ",\"size\":"); j_u64(j, r->a);
+        break;
+    case FL_TR_DELIVER:
+        J_LIT(j, ",\"from\":"); j_node(j, servers, r->peer);
+        j_mtype(j, r->sub);
+        J_LIT(j, ",\"size\":"); j_u64(j, r->a);
+        if (r->sub & 8u) J_LIT(j, ",\"corrupt\":true");
+        break;
+    case FL_TR_DROP:
+        J_LIT(j, ",\"from\":"); j_node(j, servers, r->peer);
+        j_mtype(j, r->sub);
+        J_LIT(j, ",\"reason\":"); j_str(j, fl_drop_reason_name((enum fl_drop_reason)r->a));
+        break;
+    case FL_TR_HOLD:
+        J_LIT(j, ",\"from\":"); j_node(j, servers, r->peer);
+        break;
+    case FL_TR_DUPLICATE:
+        J_LIT(j, ",\"to\":"); j_node(j, servers, r->peer);
+        break;
+    case FL_TR_TIMER:
+        J_LIT(j, ",\"timer\":"); j_u64(j, r->a);
+        J_LIT(j, ",\"tag\":"); j_u64(j, r->b);
+        break;
+    case FL_TR_CRASH: J_LIT(j, ",\"restart_after_ns\":"); j_u64(j, r->a); break;
+    case FL_TR_RESTART: J_LIT(j, ",\"incarnation\":"); j_u64(j, r->a); break;
+    case FL_TR_PAUSE: J_LIT(j, ",\"until\":"); j_u64(j, r->a); break;
+    case FL_TR_CLOCK_JUMP: J_LIT(j, ",\"delta_ns\":"); j_i64(j, (int64_t)r->a); break;
+    case FL_TR_NET: J_LIT(j, ",\"undo\":"); if (r->b) J_LIT(j, "true"); else J_LIT(j, "false"); break;
+    case FL_TR_END: J_LIT(j, ",\"reason\":"); j_str(j, fl_stop_name((enum fl_stop)r->a)); break;
+    case FL_TR_RESUME:
+    case FL_TR_ANNOTATE:
+    case FL_TR_VIOLATION: break;
+    }
+    if (r->request_id != 0) {
+        J_LIT(j, ",\"req\":");
+        j_u64(j, r->request_id);
+    }
+}
+
+static void write_json(struct fl_trace *trace, uint64_t id, const struct fl_trace_record *r) {
+    if (trace->out_used + JSON_RECORD_BYTES_MAX > FL_TRACE_OUT_BUFFER_BYTES) {
+        out_write(trace, trace->out_buffer, trace->out_used);
+        trace->out_used = 0;
+    }
+    struct json j = {trace->out_buffer + trace->out_used};
+    J_LIT(&j, "{\"id\":"); j_u64(&j, id);
+    J_LIT(&j, ",\"t\":"); j_u64(&j, r->time_ns);
+    J_LIT(&j, ",\"kind\":"); j_str(&j, fl_trace_kind_name((enum fl_trace_kind)r->kind));
+    J_LIT(&j, ",\"node\":"); j_node(&j, trace->server_count, r->node);
+    J_LIT(&j, ",\"cause\":"); j_u64(&j, r->cause);
+    write_kind_fields(trace, &j, r);
+    if (r->text_len > 0) {
+        J_LIT(&j, ",\"text\":");
+        write_escaped_text(trace, &j, r->text, r->text_len);
+    }
+    J_LIT(&j, "}\n");
+    size_t used = (size_t)(j.p - trace->out_buffer);
+    assert(used <= FL_TRACE_OUT_BUFFER_BYTES);
+    trace->out_used = (uint32_t)used;
+}
+
+uint64_t fl_trace_emit(struct fl_trace *trace, const struct fl_trace_record *record) {
+    assert(record->kind >= FL_TR_START && record->kind <= FL_TR_HOLD);
+    assert(record->text_len == 0 || record->text != NULL);
+    uint64_t id = trace->next_id++;
+    assert(record->cause < id); /* causes precede effects */
+    hash_record(trace, id, record);
+    if (trace->out != NULL) write_json(trace, id, record);
+    return id;
+}
+
+const char *fl_trace_kind_name(enum fl_trace_kind kind) {
+    switch (kind) {
+    case FL_TR_START: return "start";
+    case FL_TR_SEND: return "send";
+    case FL_TR_DELIVER: return "deliver";
+    case FL_TR_DROP: return "drop";
+    case FL_TR_DUPLICATE: return "duplicate";
+    case FL_TR_TIMER: return "timer";
+    case FL_TR_CRASH: return "crash";
+    case FL_TR_RESTART: return "restart";
+    case FL_TR_PAUSE: return "pause";
+    case FL_TR_RESUME: return "resume";
+    case FL_TR_NET: return "net";
+    case FL_TR_CLOCK_JUMP: return "clock_jump";
+    case FL_TR_ANNOTATE: return "annotate";
+    case FL_TR_VIOLATION: return "violation";
+    case FL_TR_END: return "end";
+    case FL_TR_HOLD: return "hold";
+    }
+    return "?";
+}
+
+const char *fl_msg_type_name(enum fl_msg_type type) {
+    switch (type) {
+    case FL_MSG_PLAIN: return "msg";
+    case FL_MSG_REQUEST: return "request";
+    case FL_MSG_REPLY: return "reply";
+    }
+    return "?";
+}

@@ -1,0 +1,98 @@
+/*
+ * trace: the canonical event stream, its fingerprint, and the JSON Lines file.
+ *
+ * Every observable thing that happens in a run is one record: an id (dense,
+ * from 1), the true time, the node, a kind, and the id of the record that
+ * caused it (0 for none), plus a few kind-specific fields. The cause links
+ * make happens-before recoverable from the trace alone: a deliver points at its
+ * send, a send at the deliver or timer during whose handler it was made, a
+ * timer at the handler that set it.
+ *
+ * The fingerprint is XXH3-64 over a fixed little-endian encoding of every
+ * record, always computed, whether or not a file is written, so a run with a
+ * trace and one without must agree. Encodings are batched into a buffer and
+ * hashed a few KiB at a time: streaming XXH3 gives the same digest however the
+ * input is split, and one large update is far cheaper than one per record.
+ *
+ * Writing JSON is off the hot path when no file is given: one predictable
+ * branch. When on, records are formatted by hand into a 64 KiB buffer (printf
+ * costs more than the rest of the event) and written with fwrite.
+ *
+ * docs/trace-format.md documents the file format.
+ */
+#ifndef FL_TRACE_H
+#define FL_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <xxhash.h>
+
+enum fl_trace_kind {
+    FL_TR_START = 1,      /* node booted (incarnation in a) */
+    FL_TR_SEND = 2,       /* peer = destination, a = size, b = payload hash */
+    FL_TR_DELIVER = 3,    /* peer = sender, a = size, b = message id */
+    FL_TR_DROP = 4,       /* node = destination, peer = sender, a = reason, b = message id */
+    FL_TR_DUPLICATE = 5,  /* node = sender, peer = destination, b = message id */
+    FL_TR_TIMER = 6,      /* a = timer id, b = tag */
+    FL_TR_CRASH = 7,      /* a = restart delay or 0 */
+    FL_TR_RESTART = 8,    /* a = incarnation */
+    FL_TR_PAUSE = 9,      /* a = until (true ns) */
+    FL_TR_RESUME = 10,
+    FL_TR_NET = 11,       /* a = fault kind, b = 1 when undoing; text describes it */
+    FL_TR_CLOCK_JUMP = 12,/* a = wall delta (as uint64 two's complement) */
+    FL_TR_ANNOTATE = 13,  /* text */
+    FL_TR_VIOLATION = 14, /* text = "check: message" */
+    FL_TR_END = 15,       /* a = stop reason */
+    FL_TR_HOLD = 16,      /* node = destination, peer = sender, b = message id: held on a link */
+};
+
+/* Message types on the wire, in send/deliver records' sub field. */
+enum fl_msg_type {
+    FL_MSG_PLAIN = 0,
+    FL_MSG_REQUEST = 1,
+    FL_MSG_REPLY = 2,
+};
+
+struct fl_trace_record {
+    uint64_t time_ns;
+    uint64_t cause;    /* id of the causing record, 0 for none */
+    uint32_t node;     /* FL_NODE_NONE for world events */
+    uint32_t peer;     /* the other node of a message, else FL_NODE_NONE */
+    uint8_t kind;      /* enum fl_trace_kind */
+    uint8_t sub;       /* send/deliver/drop/dup: enum fl_msg_type; deliver: +8 if corrupt */
+    uint64_t a;
+    uint64_t b;
+    uint64_t request_id; /* request/reply messages, else 0 */
+    const char *text;    /* annotate, net, violation; else NULL */
+    uint32_t text_len;
+};
+
+#define FL_TRACE_HASH_BUFFER_BYTES 4096u
+#define FL_TRACE_OUT_BUFFER_BYTES (64u * 1024u)
+
+struct fl_trace {
+    XXH3_state_t *hash;   /* running digest of what has been flushed from hash_buffer */
+    uint8_t *hash_buffer; /* encoded records not yet hashed */
+    uint32_t hash_used;
+    uint64_t next_id;     /* id of the next record */
+    FILE *out;            /* NULL: no file */
+    char *out_buffer;     /* JSON waiting for fwrite */
+    uint32_t out_used;
+    uint32_t server_count;/* to name nodes n1.. and c1.. */
+    bool out_failed;      /* an fwrite failed: reported at the end */
+};
+
+void fl_trace_init(struct fl_trace *trace, FILE *out, uint32_t server_count,
+                   uint64_t *alloc_count);
+void fl_trace_deinit(struct fl_trace *trace);
+
+/* Appends a record; returns its id. */
+uint64_t fl_trace_emit(struct fl_trace *trace, const struct fl_trace_record *record);
+uint64_t fl_trace_fingerprint(const struct fl_trace *trace);
+/* Writes what is buffered; false if writing the file failed at any point. */
+bool fl_trace_flush(struct fl_trace *trace);
+const char *fl_trace_kind_name(enum fl_trace_kind kind);
+const char *fl_msg_type_name(enum fl_msg_type type);
+
+#endif /* FL_TRACE_H */

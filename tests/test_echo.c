@@ -1,0 +1,120 @@
+/*
+ * test_echo: the echo model's correct variant survives its scenarios over many
+ * seeds; the planted bug is found, and only where requests overlap; a failing
+ * seed replays to the same violation; the liveness checker can fail.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "faultline/faultline.h"
+#include "models/registry.h"
+
+static struct fl_scenario *load(const char *relative) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", FL_SOURCE_DIR, relative);
+    struct fl_error error;
+    struct fl_scenario *scenario = fl_scenario_load(path, fl_models_builtin, &error);
+    if (scenario == NULL) fail_msg("%s", error.message);
+    return scenario;
+}
+
+static void run(const struct fl_scenario *scenario, uint64_t seed, struct fl_result *result) {
+    struct fl_run_options options = {.seed = seed};
+    struct fl_sim *sim = fl_sim_create(scenario, &options);
+    assert_non_null(sim);
+    fl_sim_run(sim, result);
+    fl_sim_destroy(sim);
+}
+
+static uint32_t failures(const char *relative, uint64_t seeds, const char *check) {
+    struct fl_scenario *scenario = load(relative);
+    uint32_t failed = 0;
+    for (uint64_t seed = 1; seed <= seeds; seed++) {
+        struct fl_result r;
+        run(scenario, seed, &r);
+        if (r.pass) continue;
+        failed++;
+        if (check != NULL && strcmp(r.violations[0].check, check) != 0) {
+            fail_msg("%s seed %llu failed %s (%s), expected %s", relative,
+                     (unsigned long long)seed, r.violations[0].check, r.violations[0].message,
+                     check);
+        }
+        if (check == NULL) {
+            fail_msg("%s seed %llu failed %s: %s", relative, (unsigned long long)seed,
+                     r.violations[0].check, r.violations[0].message);
+        }
+    }
+    fl_scenario_free(scenario);
+    return failed;
+}
+
+static void test_correct_variant_passes_every_scenario_for_100_seeds(void **state) {
+    (void)state;
+    assert_int_equal(failures("scenarios/echo/calm.json", 100, NULL), 0);
+    assert_int_equal(failures("scenarios/echo/partition.json", 100, NULL), 0);
+    assert_int_equal(failures("scenarios/echo/lossy.json", 100, NULL), 0);
+    assert_int_equal(failures("scenarios/echo/clocks.json", 100, NULL), 0);
+}
+
+static void test_shared_buffer_bug_is_found_when_requests_overlap(void **state) {
+    (void)state;
+    uint32_t failed = failures("scenarios/echo/shared-buffer.json", 100, "echo.reply_matches");
+    assert_true(failed >= 95);
+}
+
+static void test_shared_buffer_bug_hides_without_overlap(void **state) {
+    (void)state;
+    assert_int_equal(failures("scenarios/echo/shared-buffer-one-client.json", 100, NULL), 0);
+}
+
+static void test_failing_seed_replays_to_the_same_violation(void **state) {
+    (void)state;
+    struct fl_scenario *scenario = load("scenarios/echo/shared-buffer.json");
+    struct fl_result first, again;
+    run(scenario, 17, &first);
+    run(scenario, 17, &again);
+    assert_false(first.pass);
+    assert_string_equal(first.violations[0].check, again.violations[0].check);
+    assert_string_equal(first.violations[0].message, again.violations[0].message);
+    assert_int_equal(first.violations[0].time_ns, again.violations[0].time_ns);
+    assert_int_equal(first.violations[0].event_id, again.violations[0].event_id);
+    assert_int_equal(first.fingerprint, again.fingerprint);
+    fl_scenario_free(scenario);
+}
+
+static void test_liveness_fails_when_a_client_is_not_answered_after_heal(void **state) {
+    (void)state;
+    /* c1 is cut off until 9.99 s; the run ends at 10 s and demands a reply in
+     * the last 5 ms: c1 cannot have had one, so the checker must say so. */
+    static const char text[] =
+        "{\"name\":\"l\",\"model\":\"echo\",\"nodes\":2,\"clients\":2,\"duration\":\"10s\","
+        "\"params\":{\"liveness\":\"5ms\",\"interval\":\"100ms\"},"
+        "\"faults\":[{\"at\":\"1s\",\"type\":\"isolate\",\"node\":\"c1\","
+        "\"duration\":\"8990ms\"}]}";
+    struct fl_error error;
+    struct fl_scenario *scenario =
+        fl_scenario_parse(text, sizeof text - 1, "live.json", fl_models_builtin, &error);
+    if (scenario == NULL) fail_msg("%s", error.message);
+    struct fl_result r;
+    run(scenario, 1, &r);
+    assert_false(r.pass);
+    assert_string_equal(r.violations[0].check, "echo.liveness");
+    assert_non_null(strstr(r.violations[0].message, "c1"));
+    fl_scenario_free(scenario);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_correct_variant_passes_every_scenario_for_100_seeds),
+        cmocka_unit_test(test_shared_buffer_bug_is_found_when_requests_overlap),
+        cmocka_unit_test(test_shared_buffer_bug_hides_without_overlap),
+        cmocka_unit_test(test_failing_seed_replays_to_the_same_violation),
+        cmocka_unit_test(test_liveness_fails_when_a_client_is_not_answered_after_heal),
+    };
+    return cmocka_run_group_tests_name("echo", tests, NULL, NULL);
+}
