@@ -127,7 +127,8 @@ struct fl_sim *fl_sim_create(const struct fl_scenario *scenario,
     fl_evq_init(&sim->evq, sim->node_count * 4 + scenario->fault_count * 2, &sim->alloc_count);
     fl_pool_init(&sim->pool, &sim->alloc_count);
     fl_net_init(&sim->net, scenario, options->seed, &sim->alloc_count);
-    fl_trace_init(&sim->trace, options->trace, scenario->server_count, &sim->alloc_count);
+    fl_trace_init(&sim->trace, options->trace, scenario->server_count, sim->node_count,
+                  &sim->alloc_count);
     sim->nodes = calloc(sim->node_count, sizeof sim->nodes[0]);
     if (sim->nodes == NULL) abort();
     sim->alloc_count++;

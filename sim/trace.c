@@ -19,7 +19,7 @@
 _Static_assert(FL_TRACE_HASH_BUFFER_BYTES >= 2 * ENCODED_FIXED_BYTES, "room for a record");
 
 void fl_trace_init(struct fl_trace *trace, FILE *out, uint32_t server_count,
-                   uint64_t *alloc_count) {
+                   uint32_t node_count, uint64_t *alloc_count) {
     memset(trace, 0, sizeof *trace);
     trace->hash = XXH3_createState();
     trace->hash_buffer = malloc(FL_TRACE_HASH_BUFFER_BYTES);
@@ -28,11 +28,22 @@ void fl_trace_init(struct fl_trace *trace, FILE *out, uint32_t server_count,
     XXH3_64bits_reset(trace->hash);
     trace->next_id = 1;
     trace->server_count = server_count;
+    trace->node_count = node_count;
     trace->out = out;
-    if (out != NULL) {
-        trace->out_buffer = malloc(FL_TRACE_OUT_BUFFER_BYTES);
-        if (trace->out_buffer == NULL) abort();
-        (*alloc_count)++;
+    if (out == NULL) return;
+    trace->out_buffer = malloc(FL_TRACE_OUT_BUFFER_BYTES);
+    trace->node_json = calloc(node_count, sizeof trace->node_json[0]);
+    trace->node_json_len = calloc(node_count, 1);
+    if (trace->out_buffer == NULL || trace->node_json == NULL || trace->node_json_len == NULL) {
+        abort();
+    }
+    *alloc_count += 3;
+    for (uint32_t id = 0; id < node_count; id++) {
+        char name[8];
+        fl_node_name(server_count, id, name, sizeof name);
+        int n = snprintf(trace->node_json[id], sizeof trace->node_json[id], "\"%s\"", name);
+        assert(n > 0 && (size_t)n < sizeof trace->node_json[id]);
+        trace->node_json_len[id] = (uint8_t)n;
     }
 }
 
@@ -41,6 +52,8 @@ void fl_trace_deinit(struct fl_trace *trace) {
     XXH3_freeState(trace->hash);
     free(trace->hash_buffer);
     free(trace->out_buffer);
+    free(trace->node_json);
+    free(trace->node_json_len);
     memset(trace, 0, sizeof *trace);
 }
 
@@ -158,20 +171,13 @@ static inline void j_i64(struct json *j, int64_t v) {
     }
 }
 
-static void j_node(struct json *j, uint32_t server_count, uint32_t node) {
+static void j_node(struct json *j, const struct fl_trace *trace, uint32_t node) {
     if (node == FL_NODE_NONE) {
         J_LIT(j, "null");
         return;
     }
-    *j->p++ = '"';
-    if (node < server_count) {
-        *j->p++ = 'n';
-        j_u64(j, (uint64_t)node + 1);
-    } else {
-        *j->p++ = 'c';
-        j_u64(j, (uint64_t)(node - server_count) + 1);
-    }
-    *j->p++ = '"';
+    assert(node < trace->node_count);
+    j_raw(j, trace->node_json[node], trace->node_json_len[node]);
 }
 
 static void j_str(struct json *j, const char *s) {
@@ -221,30 +227,29 @@ static void j_mtype(struct json *j, uint8_t sub) {
 
 static void write_kind_fields(const struct fl_trace *trace, struct json *j,
                               const struct fl_trace_record *r) {
-    uint32_t servers = trace->server_count;
     switch ((enum fl_trace_kind)r->kind) {
     case FL_TR_START: J_LIT(j, ",\"incarnation\":"); j_u64(j, r->a); break;
     case FL_TR_SEND:
-        J_LIT(j, ",\"to\":"); j_node(j, servers, r->peer);
+        J_LIT(j, ",\"to\":"); j_node(j, trace, r->peer);
         j_mtype(j, r->sub);
         J_LIT(j, ",\"size\":"); j_u64(j, r->a);
         break;
     case FL_TR_DELIVER:
-        J_LIT(j, ",\"from\":"); j_node(j, servers, r->peer);
+        J_LIT(j, ",\"from\":"); j_node(j, trace, r->peer);
         j_mtype(j, r->sub);
         J_LIT(j, ",\"size\":"); j_u64(j, r->a);
         if (r->sub & 8u) J_LIT(j, ",\"corrupt\":true");
         break;
     case FL_TR_DROP:
-        J_LIT(j, ",\"from\":"); j_node(j, servers, r->peer);
+        J_LIT(j, ",\"from\":"); j_node(j, trace, r->peer);
         j_mtype(j, r->sub);
         J_LIT(j, ",\"reason\":"); j_str(j, fl_drop_reason_name((enum fl_drop_reason)r->a));
         break;
     case FL_TR_HOLD:
-        J_LIT(j, ",\"from\":"); j_node(j, servers, r->peer);
+        J_LIT(j, ",\"from\":"); j_node(j, trace, r->peer);
         break;
     case FL_TR_DUPLICATE:
-        J_LIT(j, ",\"to\":"); j_node(j, servers, r->peer);
+        J_LIT(j, ",\"to\":"); j_node(j, trace, r->peer);
         break;
     case FL_TR_TIMER:
         J_LIT(j, ",\"timer\":"); j_u64(j, r->a);
@@ -266,6 +271,25 @@ static void write_kind_fields(const struct fl_trace *trace, struct json *j,
     }
 }
 
+/* ,"kind":"send" and friends, with their lengths, so no record pays a strlen. */
+static void j_kind(struct json *j, uint8_t kind) {
+    static const struct {
+        const char *text;
+        uint8_t len;
+    } kinds[] = {
+#define KIND(name) {",\"kind\":\"" name "\"", (uint8_t)(sizeof(",\"kind\":\"" name "\"") - 1)}
+        {"", 0},          KIND("start"),     KIND("send"),     KIND("deliver"),
+        KIND("drop"),     KIND("duplicate"), KIND("timer"),    KIND("crash"),
+        KIND("restart"),  KIND("pause"),     KIND("resume"),   KIND("net"),
+        KIND("clock_jump"), KIND("annotate"), KIND("violation"), KIND("end"),
+        KIND("hold"),
+#undef KIND
+    };
+    _Static_assert(sizeof kinds / sizeof kinds[0] == FL_TR_HOLD + 1, "one entry per kind");
+    assert(kind >= FL_TR_START && kind <= FL_TR_HOLD);
+    j_raw(j, kinds[kind].text, kinds[kind].len);
+}
+
 static void write_json(struct fl_trace *trace, uint64_t id, const struct fl_trace_record *r) {
     if (trace->out_used + JSON_RECORD_BYTES_MAX > FL_TRACE_OUT_BUFFER_BYTES) {
         out_write(trace, trace->out_buffer, trace->out_used);
@@ -274,8 +298,8 @@ static void write_json(struct fl_trace *trace, uint64_t id, const struct fl_trac
     struct json j = {trace->out_buffer + trace->out_used};
     J_LIT(&j, "{\"id\":"); j_u64(&j, id);
     J_LIT(&j, ",\"t\":"); j_u64(&j, r->time_ns);
-    J_LIT(&j, ",\"kind\":"); j_str(&j, fl_trace_kind_name((enum fl_trace_kind)r->kind));
-    J_LIT(&j, ",\"node\":"); j_node(&j, trace->server_count, r->node);
+    j_kind(&j, r->kind);
+    J_LIT(&j, ",\"node\":"); j_node(&j, trace, r->node);
     J_LIT(&j, ",\"cause\":"); j_u64(&j, r->cause);
     write_kind_fields(trace, &j, r);
     if (r->text_len > 0) {

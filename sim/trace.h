@@ -15,8 +15,8 @@
  * input is split, and one large update is far cheaper than one per record.
  *
  * Writing JSON is off the hot path when no file is given: one predictable
- * branch. When on, records are formatted by hand into a 64 KiB buffer (printf
- * costs more than the rest of the event) and written with fwrite.
+ * branch. When on, records are formatted by hand into a 1 MiB buffer (printf
+ * costs more than the rest of the event) and written with fwrite, 1 MiB at a time.
  *
  * docs/trace-format.md documents the file format.
  */
@@ -69,7 +69,7 @@ struct fl_trace_record {
 };
 
 #define FL_TRACE_HASH_BUFFER_BYTES 4096u
-#define FL_TRACE_OUT_BUFFER_BYTES (64u * 1024u)
+#define FL_TRACE_OUT_BUFFER_BYTES (1024u * 1024u)
 
 struct fl_trace {
     XXH3_state_t *hash;   /* running digest of what has been flushed from hash_buffer */
@@ -80,11 +80,14 @@ struct fl_trace {
     char *out_buffer;     /* JSON waiting for fwrite */
     uint32_t out_used;
     uint32_t server_count;/* to name nodes n1.. and c1.. */
+    uint32_t node_count;
+    char (*node_json)[12];/* "\"n12\"" per node, precomputed: names are in every record */
+    uint8_t *node_json_len;
     bool out_failed;      /* an fwrite failed: reported at the end */
 };
 
 void fl_trace_init(struct fl_trace *trace, FILE *out, uint32_t server_count,
-                   uint64_t *alloc_count);
+                   uint32_t node_count, uint64_t *alloc_count);
 void fl_trace_deinit(struct fl_trace *trace);
 
 /* Appends a record; returns its id. */
