@@ -387,10 +387,10 @@ static bool fail_unknown_key(struct parse *p, const char *key, const char *const
     char detail_data[DETAIL_TEXT_MAX];
     struct text detail;
     text_init(&detail, detail_data, sizeof(detail_data));
-    text_append(&detail, "unknown key ");
-    text_append_quoted(&detail, key);
+    text_append(&detail, "unknown key");
     if (where != NULL) text_append(&detail, " %s", where);
     text_append_suggestion(&detail, key, allowed, allowed_count);
+    path_push_key(p, key); /* the error names the key's own path: $.network.los */
     return fail(p, "%s", detail.data);
 }
 
@@ -404,11 +404,8 @@ static const cJSON *earlier_duplicate(const cJSON *object, const cJSON *child) {
 }
 
 static bool fail_duplicate_key(struct parse *p, const char *key) {
-    char quoted_data[QUOTED_TEXT_MAX];
-    struct text quoted;
-    text_init(&quoted, quoted_data, sizeof(quoted_data));
-    text_append_quoted(&quoted, key);
-    return fail(p, "duplicate key %s", quoted.data);
+    path_push_key(p, key);
+    return fail(p, "duplicate key (each key may appear once)");
 }
 
 /* Every key of object must be in allowed, and only once. The duplicate scan is
@@ -747,12 +744,8 @@ static bool parse_params_object(struct parse *p, const cJSON *object) {
     if (!expect_object(p, object)) return false;
     if (scenario->param_count == 0) {
         if (object->child == NULL) return true;
-        char quoted_data[QUOTED_TEXT_MAX];
-        struct text quoted;
-        text_init(&quoted, quoted_data, sizeof(quoted_data));
-        text_append_quoted(&quoted, object->child->string);
-        return fail(p, "unknown key %s (model \"%s\" has no parameters)", quoted.data,
-                    scenario->model->name);
+        path_push_key(p, object->child->string);
+        return fail(p, "unknown key (model \"%s\" has no parameters)", scenario->model->name);
     }
     const char **names = allocate(p, scenario->param_count, sizeof(*names));
     if (names == NULL) return false;

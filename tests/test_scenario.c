@@ -201,22 +201,22 @@ static void test_name_longer_than_64_bytes_is_rejected(void **state) {
 static void test_unknown_key_names_path_and_suggests(void **state) {
     (void)state;
     expect_error("{" BASE ",'network':{'los':0.1}}",
-                 "x.json: $.network: unknown key \"los\" (did you mean \"loss\"?)");
+                 "x.json: $.network.los: unknown key (did you mean \"loss\"?)");
     expect_error("{" BASE ",'nodse':3}",
-                 "x.json: $: unknown key \"nodse\" (did you mean \"nodes\"?)");
+                 "x.json: $.nodse: unknown key (did you mean \"nodes\"?)");
 }
 
 static void test_unknown_key_far_from_any_lists_allowed_keys(void **state) {
     (void)state;
     expect_error("{" BASE ",'budget':{'limit':5}}",
-                 "x.json: $.budget: unknown key \"limit\" (allowed: events_max)");
+                 "x.json: $.budget.limit: unknown key (allowed: events_max)");
 }
 
 static void test_duplicate_key_is_rejected(void **state) {
     (void)state;
     expect_error("{" BASE ",'network':{'loss':0.1,'loss':0.2}}",
-                 "x.json: $.network: duplicate key \"loss\"");
-    expect_error("{" BASE ",'nodes':4}", "x.json: $: duplicate key \"nodes\"");
+                 "x.json: $.network.loss: duplicate key (each key may appear once)");
+    expect_error("{" BASE ",'nodes':4}", "x.json: $.nodes: duplicate key (each key may appear once)");
 }
 
 static void test_wrong_json_type_names_what_was_found(void **state) {
@@ -325,13 +325,13 @@ static void test_param_bool_must_be_true_or_false(void **state) {
 static void test_unknown_param_suggests_the_closest(void **state) {
     (void)state;
     expect_error("{" BASE ",'params':{'intervall':'1s'}}",
-                 "x.json: $.params: unknown key \"intervall\" (did you mean \"interval\"?)");
+                 "x.json: $.params.intervall: unknown key (did you mean \"interval\"?)");
 }
 
 static void test_model_without_params_rejects_any_param(void **state) {
     (void)state;
     expect_error("{" QUORUM ",'params':{'x':1}}",
-                 "x.json: $.params: unknown key \"x\" (model \"quorum\" has no parameters)");
+                 "x.json: $.params.x: unknown key (model \"quorum\" has no parameters)");
     struct fl_scenario *s = parse_ok("{" QUORUM ",'params':{}}");
     assert_null(s->param_values);
     assert_int_equal(s->param_count, 0);
@@ -505,7 +505,7 @@ static void test_clock_override_for_unknown_node_is_rejected(void **state) {
 static void test_clock_override_twice_for_a_node_is_rejected(void **state) {
     (void)state;
     expect_error("{" BASE ",'clocks':{'nodes':{'n1':{},'n1':{'drift_ppm':5}}}}",
-                 "x.json: $.clocks.nodes: duplicate key \"n1\"");
+                 "x.json: $.clocks.nodes.n1: duplicate key (each key may appear once)");
 }
 
 static void test_clock_override_out_of_range_is_rejected(void **state) {
@@ -566,14 +566,13 @@ static void test_unknown_fault_type_lists_the_types(void **state) {
 static void test_fault_key_not_allowed_for_its_type_is_rejected(void **state) {
     (void)state;
     expect_error("{" BASE ",'faults':[{'at':'1s','type':'heal','node':'n1'}]}",
-                 "x.json: $.faults[0]: unknown key \"node\" in a heal fault (allowed: at, "
-                 "type)");
+                 "x.json: $.faults[0].node: unknown key in a heal fault (allowed: at, type)");
     expect_error("{" BASE ",'faults':[{'at':'1s','type':'crash','nodes':'n1'}]}",
-                 "x.json: $.faults[0]: unknown key \"nodes\" in a crash fault (did you mean "
+                 "x.json: $.faults[0].nodes: unknown key in a crash fault (did you mean "
                  "\"node\"?)");
     expect_error("{" BASE ",'faults':[{'at':'1s','type':'isolate','restart_after':'1s',"
                  "'node':'n1'}]}",
-                 "x.json: $.faults[0]: unknown key \"restart_after\" in an isolate fault "
+                 "x.json: $.faults[0].restart_after: unknown key in an isolate fault "
                  "(allowed: at, type, node, duration)");
 }
 
@@ -847,14 +846,14 @@ static void test_error_is_one_bounded_line_whatever_the_input(void **state) {
     assert_null(fl_scenario_parse(text, strlen(text), "x.json", models, &error));
     assert_null(strchr(error.message, '\n'));
     assert_true(strlen(error.message) < sizeof(error.message));
-    assert_non_null(strstr(error.message, "x.json: $: unknown key \"\\u000akkkk"));
-    assert_non_null(strstr(error.message, "kkk...\" (allowed: name,"));
+    assert_non_null(strstr(error.message, "x.json: $[\"\\u000akkkk"));
+    assert_non_null(strstr(error.message, "kkk...\"]: unknown key (allowed: name,"));
 }
 
 static void test_key_with_control_characters_is_escaped(void **state) {
     (void)state;
     expect_error("{" BASE ",'a\\nb':1}",
-                 "x.json: $: unknown key \"a\\u000ab\" (allowed: name, description, model, "
+                 "x.json: $[\"a\\u000ab\"]: unknown key (allowed: name, description, model, "
                  "variant, params, nodes, clients, duration, budget, network, clocks, faults)");
 }
 
