@@ -1,8 +1,8 @@
 /* registry: the built-in models; see registry.h. */
-#include "models/registry.h"
+#include "registry.h"
 
-#include "models/echo/echo.h"
-#include "models/gossip/gossip.h"
+#include "echo/echo.h"
+#include "gossip/gossip.h"
 
 const struct fl_model *const fl_models_builtin[] = {
     &fl_model_echo,

@@ -1,10 +1,12 @@
 /*
  * api: the service API (faultline/service.h) on top of the simulation object.
  *
- * Every call a node makes checks that the node is the one whose code is
+ * Every call that acts (send, request, reply, timers, random draws,
+ * annotations, assertions) checks that the node is the one whose code is
  * running: a model that kept another node's handle, or called the API from a
- * checker, is a bug in the model, caught at the call instead of showing up as
- * a mysteriously attributed event.
+ * checker, is a bug in the model, caught at the call instead of showing up as a
+ * mysteriously attributed event. Calls that only read (who am I, clocks,
+ * parameters) are not checked.
  *
  * Assertion sites are found by the hash of their name's text (not its address:
  * two builds may place the same literal differently, and sweep reports must
@@ -302,6 +304,8 @@ const void *fl_world_state(const fl_world *world, fl_node_id id) {
 void fl_world_violation(fl_world *world, const char *check, const char *format, ...) {
     struct fl_sim *sim = world->sim;
     assert(sim->current_node == NULL); /* checkers run between events */
+    /* The state the checker saw is the one after the last record. */
+    sim->current_cause = sim->trace.next_id - 1;
     char message[FL_VIOLATION_TEXT_MAX];
     va_list args;
     va_start(args, format);

@@ -139,9 +139,18 @@ void fl_net_apply(struct fl_net *net, const struct fl_fault *fault, bool undo) {
     case FL_FAULT_ONEWAY:
         set_blocked(net, fault->from, fault->to, undo);
         break;
-    case FL_FAULT_HOLD:
-        fl_net_link(net, fault->from, fault->to)->held = undo ? 0 : 1;
+    case FL_FAULT_HOLD: {
+        /* Counted like blocks, so two overlapping holds keep the link held
+         * until both have ended; an explicit release or a heal ends them all. */
+        struct fl_link *link = fl_net_link(net, fault->from, fault->to);
+        if (undo) {
+            if (link->held > 0) link->held--; /* 0: an explicit release came first */
+        } else {
+            assert(link->held < UINT16_MAX);
+            link->held++;
+        }
         break;
+    }
     case FL_FAULT_RELEASE:
         fl_net_link(net, fault->from, fault->to)->held = 0;
         break;

@@ -18,8 +18,10 @@
  * latency is constant and each link is FIFO (ties keep send order through the
  * event queue's sequence numbers).
  *
- * Draw discipline: a draw is made only for a knob that is on, so a scenario
- * that turns corruption on does not shift the loss draws of every message.
+ * Draw discipline: a draw is made only for a knob that is on. A knob left at
+ * zero costs no draw, so adding a knob to the engine leaves the runs of every
+ * scenario that does not use it unchanged. (Turning a knob on does shift the
+ * later draws of the "net" stream: that is a different scenario.)
  */
 #ifndef FL_NET_H
 #define FL_NET_H
@@ -34,8 +36,7 @@ struct fl_link {
     uint32_t in_flight;    /* messages sent and not yet delivered or dropped */
     uint32_t params_index; /* 0 = the default, i = overrides[i - 1] */
     uint16_t blocks;       /* active partition faults cutting this link */
-    uint8_t held;          /* 1: messages wait at the link until released */
-    uint8_t unused;
+    uint16_t held;         /* active holds: messages wait at the link until it is 0 */
 };
 
 struct fl_net {

@@ -4,7 +4,6 @@
 #include "rng.h"
 
 #include <assert.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <xxhash.h>
@@ -50,13 +49,37 @@ uint64_t fl_rng_below(struct fl_rng *rng, uint64_t bound) {
     return result;
 }
 
+/* Natural log of x in (0, 1], from IEEE-754 basic operations only. libm's log
+ * differs in the last bit between C libraries (glibc, musl, macOS), and one bit
+ * in a latency can reorder two messages; +, -, *, / are exactly rounded
+ * everywhere (the build forbids FMA contraction), so this is the same on every
+ * machine. x = m * 2^e with m in [sqrt(2)/2, sqrt(2)); ln m = 2 atanh(s) with
+ * s = (m - 1) / (m + 1), |s| < 0.172, summed to s^21: error below 1e-15. */
+static double portable_ln(double x) {
+    assert(x > 0.0 && x <= 1.0);
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int exponent = (int)((bits >> 52) & 0x7ff);
+    if (exponent == 0) return -745.0; /* subnormal: beyond any latency tail cap */
+    exponent -= 1023;
+    bits = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull; /* m in [1, 2) */
+    double m;
+    memcpy(&m, &bits, sizeof m);
+    if (m > 1.4142135623730951) {
+        m *= 0.5;
+        exponent++;
+    }
+    double s = (m - 1.0) / (m + 1.0);
+    double s2 = s * s;
+    double sum = 0.0;
+    for (int k = 21; k >= 1; k -= 2) sum = sum * s2 + 1.0 / (double)k;
+    return (double)exponent * 0.6931471805599453 + 2.0 * s * sum;
+}
+
 uint64_t fl_rng_exponential_ns(struct fl_rng *rng, uint64_t mean_ns, uint64_t max_ns) {
     if (mean_ns == 0) return 0;
-    /* 1 - unit is in (0, 1], so the log is finite. libm's log is one
-     * implementation shared by every build on the platform, and the build
-     * forbids FMA contraction, so the result is the same bit for bit. */
-    double u = 1.0 - fl_rng_unit(rng);
-    double x = -log(u) * (double)mean_ns;
+    double u = 1.0 - fl_rng_unit(rng); /* in (0, 1], so the log is finite */
+    double x = -portable_ln(u) * (double)mean_ns;
     if (!(x < (double)max_ns)) return max_ns;
     return (uint64_t)x;
 }

@@ -46,8 +46,8 @@ static inline uint64_t fl_rng_next(struct fl_rng *rng) {
 /* Uniform in [0, bound); bound > 0. */
 uint64_t fl_rng_below(struct fl_rng *rng, uint64_t bound);
 
-/* True with probability ppm / 1e6. Draws nothing when ppm is 0, so turning a
- * fault off does not shift the stream for the faults that stay on. */
+/* True with probability ppm / 1e6. Draws nothing when ppm is 0, so a fault
+ * that is off costs no draw and leaves the stream where it was. */
 static inline bool fl_rng_chance_ppm(struct fl_rng *rng, uint32_t ppm) {
     if (ppm == 0) return false;
     return fl_rng_below(rng, 1000000u) < ppm;

@@ -78,7 +78,11 @@ static void init_node(struct fl_sim *sim, uint32_t id) {
     /* Skew and drift come from a per-node clock stream, so giving one node an
      * explicit clock does not change the others' draws. */
     struct fl_rng clock_rng;
-    fl_rng_init_indexed(&clock_rng, sim->seed, "clock", id);
+    if (node->is_client) {
+        fl_rng_init_indexed(&clock_rng, sim->seed, "clock/client", id - sc->server_count);
+    } else {
+        fl_rng_init_indexed(&clock_rng, sim->seed, "clock/server", id);
+    }
     int64_t offset_ns = fl_rng_symmetric(&clock_rng, sc->clocks.offset_ns_max);
     int32_t drift_ppm = (int32_t)fl_rng_symmetric(&clock_rng, sc->clocks.drift_ppm_max);
     for (uint32_t i = 0; i < sc->clock_override_count; i++) {
@@ -355,7 +359,8 @@ static void hold_message(struct fl_sim *sim, uint32_t slot, const struct fl_even
     sim->held[sim->held_count++] = slot;
     struct fl_trace_record r = {.kind = FL_TR_HOLD, .node = ev->node, .peer = ev->u.deliver.src,
                                 .sub = ev->mtype, .cause = ev->u.deliver.msg_id,
-                                .b = ev->u.deliver.msg_id};
+                                .b = ev->u.deliver.msg_id,
+                                .request_id = ev->u.deliver.request_id};
     fl_sim_emit(sim, &r);
 }
 
@@ -434,7 +439,7 @@ static void release_held(struct fl_sim *sim, uint32_t from, uint32_t to) {
         uint32_t slot = sim->held[i];
         struct fl_event *ev = fl_evq_event(&sim->evq, slot);
         bool match = from == FL_NODE_NONE || (ev->u.deliver.src == from && ev->node == to);
-        if (!match) {
+        if (!match || sim->result.violation_count > 0) { /* the run stops at a violation */
             sim->held[kept++] = slot;
             continue;
         }
@@ -542,9 +547,9 @@ static void apply_net_fault(struct fl_sim *sim, uint32_t index, const struct fl_
     uint64_t fault_id = fl_sim_emit(sim, &r);
     sim->current_cause = fault_id;
     if (f->kind == FL_FAULT_HEAL) release_held(sim, FL_NODE_NONE, FL_NODE_NONE);
-    if (f->kind == FL_FAULT_RELEASE || (f->kind == FL_FAULT_HOLD && undo)) {
-        release_held(sim, f->from, f->to);
-    }
+    bool opened = f->kind == FL_FAULT_RELEASE ||
+                  (f->kind == FL_FAULT_HOLD && undo && !fl_net_link(&sim->net, f->from, f->to)->held);
+    if (opened) release_held(sim, f->from, f->to);
     sim->current_cause = fault_id; /* deliveries above moved it */
     if (!undo && f->duration_ns > 0) {
         schedule_fault(sim, index, sim->now_ns + f->duration_ns, true);

@@ -92,6 +92,8 @@ struct fl_sim {
 /* sim.c */
 void fl_sim_send(struct fl_sim *sim, struct fl_node *from, uint32_t to, uint8_t mtype,
                  uint64_t request_id, const void *data, size_t size_bytes);
+/* A violation found by a node's assertion (caused by the event it is handling)
+ * or by a checker (cause = the last record before the check ran). */
 void fl_sim_violation(struct fl_sim *sim, uint32_t node, const char *check, const char *message);
 uint64_t fl_sim_emit(struct fl_sim *sim, struct fl_trace_record *record);
 

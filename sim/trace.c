@@ -188,16 +188,46 @@ static void j_str(struct json *j, const char *s) {
 
 /* Escapes text into the output directly; text may be long, so it is written
  * in pieces that each fit the buffer. */
+/* Length of the well-formed UTF-8 sequence at text[0..len), or 0 if it is
+ * not one (overlong forms, surrogates and code points past U+10FFFF included). */
+static uint32_t utf8_sequence_length(const unsigned char *text, uint32_t len) {
+    unsigned char c = text[0];
+    uint32_t need;
+    uint32_t code;
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 2, code = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 3, code = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 4, code = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (len < need) return 0;
+    for (uint32_t k = 1; k < need; k++) {
+        if ((text[k] & 0xc0u) != 0x80u) return 0;
+        code = (code << 6) | (text[k] & 0x3fu);
+    }
+    bool overlong = (need == 3 && code < 0x800) || (need == 4 && code < 0x10000);
+    bool surrogate = code >= 0xd800 && code <= 0xdfff;
+    if (overlong || surrogate || code > 0x10ffff) return 0;
+    return need;
+}
+
+/* Escapes text into the output directly; text may be long, so it is written
+ * in pieces that each fit the buffer. Bytes that are not UTF-8 (a model may
+ * annotate anything) become U+FFFD, so every line stays valid JSON. */
 static void write_escaped_text(struct fl_trace *trace, struct json *j, const char *text,
                                uint32_t len) {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *bytes = (const unsigned char *)text;
     *j->p++ = '"';
     for (uint32_t i = 0; i < len; i++) {
         if ((size_t)(j->p - trace->out_buffer) + 8 > FL_TRACE_OUT_BUFFER_BYTES) {
             out_write(trace, trace->out_buffer, (size_t)(j->p - trace->out_buffer));
             j->p = trace->out_buffer;
         }
-        unsigned char c = (unsigned char)text[i];
+        unsigned char c = bytes[i];
         if (c == '"' || c == '\\') {
             *j->p++ = '\\';
             *j->p++ = (char)c;
@@ -207,8 +237,16 @@ static void write_escaped_text(struct fl_trace *trace, struct json *j, const cha
             J_LIT(j, "\\u00");
             *j->p++ = hex[c >> 4];
             *j->p++ = hex[c & 15];
-        } else {
+        } else if (c < 0x80) {
             *j->p++ = (char)c;
+        } else {
+            uint32_t n = utf8_sequence_length(bytes + i, len - i);
+            if (n == 0) {
+                J_LIT(j, "\\ufffd");
+                continue;
+            }
+            j_raw(j, text + i, n);
+            i += n - 1;
         }
     }
     *j->p++ = '"';
@@ -252,7 +290,8 @@ static void write_kind_fields(const struct fl_trace *trace, struct json *j,
         J_LIT(j, ",\"to\":"); j_node(j, trace, r->peer);
         break;
     case FL_TR_TIMER:
-        J_LIT(j, ",\"timer\":"); j_u64(j, r->a);
+        /* The timer's handle (a) is left out: it is an engine-internal identity
+         * that grows past 2^53 in long runs, beyond what JSON readers keep. */
         J_LIT(j, ",\"tag\":"); j_u64(j, r->b);
         break;
     case FL_TR_CRASH: J_LIT(j, ",\"restart_after_ns\":"); j_u64(j, r->a); break;

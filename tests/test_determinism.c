@@ -44,7 +44,7 @@ static int find_scenarios(void **state) {
         DIR *dir = opendir(dir_path);
         if (dir == NULL) continue;
         struct dirent *file;
-        while ((file = readdir(dir)) != NULL && scenario_count < SCENARIOS_MAX) {
+        while ((file = readdir(dir)) != NULL && scenario_count < SCENARIOS_MAX) { /* see below */
             size_t len = strlen(file->d_name);
             if (len < 6 || strcmp(file->d_name + len - 5, ".json") != 0) continue;
             char *path = malloc(strlen(dir_path) + len + 2);
@@ -54,6 +54,10 @@ static int find_scenarios(void **state) {
         closedir(dir);
     }
     closedir(top);
+    if (scenario_count == SCENARIOS_MAX) {
+        fprintf(stderr, "more than %d scenarios: raise SCENARIOS_MAX\n", SCENARIOS_MAX);
+        return -1;
+    }
     qsort(scenario_paths, (size_t)scenario_count, sizeof scenario_paths[0], compare_strings);
     return scenario_count > 0 ? 0 : -1;
 }

@@ -81,6 +81,22 @@ static void test_exponential_has_its_mean_and_cap(void **state) {
     for (int i = 0; i < 10000; i++) assert_true(fl_rng_exponential_ns(&rng, 1000000, 2000) <= 2000);
 }
 
+/* The exponential draw uses the engine's own logarithm: compare its quantiles
+ * with libm's over the whole range of the unit draw. */
+static void test_exponential_quantiles_match_libm(void **state) {
+    (void)state;
+    struct fl_rng rng;
+    fl_rng_init(&rng, 8, "quantiles");
+    for (int i = 0; i < 100000; i++) {
+        struct fl_rng copy = rng;
+        double u = 1.0 - fl_rng_unit(&copy);
+        uint64_t expected = (uint64_t)(-log(u) * 1e9);
+        uint64_t got = fl_rng_exponential_ns(&rng, 1000000000, UINT64_MAX);
+        uint64_t diff = got > expected ? got - expected : expected - got;
+        assert_true(diff <= 1 + expected / 1000000000000ull);
+    }
+}
+
 /* Adding a node must not change what the existing nodes draw. */
 static void test_adding_a_node_does_not_shift_other_streams(void **state) {
     (void)state;
@@ -114,6 +130,7 @@ int main(void) {
         cmocka_unit_test(test_below_is_uniform),
         cmocka_unit_test(test_zero_probability_draws_nothing),
         cmocka_unit_test(test_exponential_has_its_mean_and_cap),
+        cmocka_unit_test(test_exponential_quantiles_match_libm),
         cmocka_unit_test(test_adding_a_node_does_not_shift_other_streams),
     };
     return cmocka_run_group_tests_name("rng", tests, NULL, NULL);

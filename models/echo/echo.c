@@ -7,9 +7,12 @@
  * bytes. The client checks the reply against what it sent and gives up on a
  * request after params.timeout.
  *
- *   request = reply = [client u32][seq u64][filler: payload_bytes - 12 bytes]
- *   (little-endian; the filler is a function of seq, so a reply that carries
- *   another request's bytes is caught)
+ *   request = reply = [client u32][seq u64][filler][checksum u32]
+ *   (little-endian, payload_bytes in all; the filler is a function of seq, so
+ *   a reply that carries another request's bytes is caught; the checksum is
+ *   FNV-1a over everything before it, so a bit the network flipped is caught
+ *   too: both sides drop what fails it, as a real service behind a checksum
+ *   would, and the request times out)
  *
  * Variants:
  *   correct        each pending request keeps its own copy of its bytes;
@@ -25,7 +28,7 @@
  *                       is up got a reply after the last fault healed, if the run
  *                       went on for params.liveness after that.
  */
-#include "models/echo/echo.h"
+#include "echo.h"
 
 #include <string.h>
 
@@ -35,6 +38,7 @@ enum { ECHO_CORRECT = 0, ECHO_SHARED_BUFFER = 1 };
 
 #define PAYLOAD_BYTES_MAX 256
 #define HEADER_BYTES 12
+#define CHECKSUM_BYTES 4
 #define PENDING_MAX 32
 #define OUTSTANDING_MAX 8
 #define CLIENTS_TRACKED_MAX 1024
@@ -60,10 +64,26 @@ static uint64_t get_u64(const uint8_t *p) {
     return v;
 }
 
+/* FNV-1a: every step is a bijection of the state, so changing any one byte
+ * (one flipped bit, say) always changes the result. */
+static uint32_t checksum(const uint8_t *data, uint32_t size) {
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
+    return h;
+}
+
+static bool checksum_ok(const uint8_t *data, size_t size_bytes) {
+    if (size_bytes < HEADER_BYTES + CHECKSUM_BYTES) return false;
+    uint32_t body = (uint32_t)size_bytes - CHECKSUM_BYTES;
+    return get_u32(data + body) == checksum(data, body);
+}
+
 static void encode_request(uint8_t *out, uint32_t size, uint32_t client, uint64_t seq) {
+    uint32_t body = size - CHECKSUM_BYTES;
     put_u32(out, client);
     put_u64(out + 4, seq);
-    for (uint32_t i = HEADER_BYTES; i < size; i++) out[i] = (uint8_t)(seq * 31 + i);
+    for (uint32_t i = HEADER_BYTES; i < body; i++) out[i] = (uint8_t)(seq * 31 + i);
+    put_u32(out + body, checksum(out, body));
 }
 
 /* --- server -------------------------------------------------------------------- */
@@ -85,7 +105,9 @@ struct echo_server {
 static void server_on_request(fl_node *node, void *state, struct fl_request request,
                               const uint8_t *data, size_t size_bytes) {
     struct echo_server *s = state;
-    if (size_bytes > PAYLOAD_BYTES_MAX) return; /* not ours: clients never send this */
+    bool intact = size_bytes <= PAYLOAD_BYTES_MAX && checksum_ok(data, size_bytes);
+    fl_sometimes(node, !intact, "echo.server_dropped_corrupt");
+    if (!intact) return; /* the client will time out and try again */
     uint32_t slot = 0;
     while (slot < PENDING_MAX && s->pending[slot].used) slot++;
     fl_sometimes(node, slot == PENDING_MAX, "echo.server_saturated");
@@ -193,6 +215,9 @@ static void client_on_reply(fl_node *node, void *state, fl_node_id from, uint64_
     while (slot < OUTSTANDING_MAX && c->outstanding[slot].request_id != request_id) slot++;
     fl_sometimes(node, slot == OUTSTANDING_MAX, "echo.late_or_duplicate_reply");
     if (slot == OUTSTANDING_MAX) return; /* timed out already, or the network's duplicate */
+    bool intact = checksum_ok(data, size_bytes);
+    fl_sometimes(node, !intact, "echo.client_dropped_corrupt");
+    if (!intact) return; /* as if lost: the request times out */
     struct outstanding *o = &c->outstanding[slot];
     uint32_t size = (uint32_t)fl_param(node, "payload_bytes");
     uint8_t expected[PAYLOAD_BYTES_MAX];
@@ -274,7 +299,7 @@ static const struct fl_param echo_params[] = {
      "a client gives up on a request after this long"},
     {"concurrency", FL_PARAM_INT, 1, OUTSTANDING_MAX, 1,
      "requests a client keeps in flight at once"},
-    {"payload_bytes", FL_PARAM_INT, HEADER_BYTES, PAYLOAD_BYTES_MAX, 32,
+    {"payload_bytes", FL_PARAM_INT, HEADER_BYTES + CHECKSUM_BYTES, PAYLOAD_BYTES_MAX, 32,
      "size of each request and reply"},
     {"process_time", FL_PARAM_DURATION, 0, 3600000000000, 1000000,
      "a server works on a request for a uniform random time up to this"},

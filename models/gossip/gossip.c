@@ -25,7 +25,7 @@
  * The receive path is the benchmark's hot path: it avoids anything slower than
  * the engine's own per-message work (no division-heavy checksum, no printf).
  */
-#include "models/gossip/gossip.h"
+#include "gossip.h"
 
 #include <string.h>
 

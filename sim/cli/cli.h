@@ -42,8 +42,9 @@ bool cli_atomic_commit(struct cli_atomic_file *f); /* closes; false on a write e
 void cli_atomic_abort(struct cli_atomic_file *f);  /* closes and removes the temporary */
 
 /* From here on, a crash (SIGSEGV, SIGABRT from a failed assertion, ...) prints
- * `context` and exits with status 3 instead of dumping core. */
-void cli_crash_handler_install(const char *context);
+ * `context` and exits with status 3 instead of dumping core. If remove_path is
+ * not NULL, that file (a half-written temporary) is removed first. */
+void cli_crash_handler_install(const char *context, const char *remove_path);
 
 /* The command that replays a run, shell-quoted where needed. */
 void cli_replay_command(char *out, size_t out_size, const char *scenario_path, uint64_t seed);

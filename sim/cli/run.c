@@ -181,7 +181,9 @@ static void print_json(const struct fl_scenario *scenario, struct fl_sim *sim,
     cJSON_AddStringToObject(root, "name", fl_scenario_name(scenario));
     cJSON_AddStringToObject(root, "model", fl_scenario_model(scenario)->name);
     cJSON_AddStringToObject(root, "variant", fl_scenario_variant_name(scenario));
-    cJSON_AddNumberToObject(root, "seed", (double)r->seed);
+    char seed[24]; /* raw digits: a double would round seeds above 2^53 */
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
+    cJSON_AddRawToObject(root, "seed", seed);
     cJSON_AddStringToObject(root, "result", r->pass ? "pass" : "fail");
     cJSON_AddStringToObject(root, "stop", fl_stop_name(r->stop));
     cJSON_AddItemToObject(root, "violations", violations_json(scenario, r));
@@ -237,7 +239,7 @@ int cli_run(int argc, char **argv) {
              "while running seed %llu of %s. This is a bug in faultline or in the model;\n"
              "replay it under a debugger with:\n  %s",
              (unsigned long long)args.seed, args.scenario_path, replay);
-    cli_crash_handler_install(context);
+    cli_crash_handler_install(context, trace.tmp_path);
 
     struct fl_run_options options = {.seed = args.seed, .trace = trace.file,
                                      .events_max = args.events_max};
@@ -245,6 +247,8 @@ int cli_run(int argc, char **argv) {
     struct fl_sim *sim = fl_sim_create(scenario, &options);
     if (sim == NULL) {
         fprintf(stderr, "faultline run: out of memory creating the simulation\n");
+        if (args.trace_path != NULL) cli_atomic_abort(&trace);
+        fl_scenario_free(scenario);
         return FL_EXIT_INTERNAL;
     }
     struct fl_result result;

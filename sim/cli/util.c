@@ -75,10 +75,12 @@ void cli_atomic_abort(struct cli_atomic_file *f) {
  * composed before the run starts and written with write(2). */
 static char crash_message[1024];
 static size_t crash_message_len;
+static char crash_remove_path[1024]; /* empty: nothing to remove */
 
 static void on_crash(int signo) {
     static const char head[] = "\nfaultline: internal error: fatal signal ";
     char number[4] = {(char)('0' + signo / 10 % 10), (char)('0' + signo % 10), '\n', 0};
+    if (crash_remove_path[0] != '\0') unlink(crash_remove_path);
     ssize_t ignored = write(STDERR_FILENO, head, sizeof head - 1);
     ignored = write(STDERR_FILENO, number, 3);
     ignored = write(STDERR_FILENO, crash_message, crash_message_len);
@@ -86,7 +88,11 @@ static void on_crash(int signo) {
     _exit(FL_EXIT_INTERNAL);
 }
 
-void cli_crash_handler_install(const char *context) {
+void cli_crash_handler_install(const char *context, const char *remove_path) {
+    crash_remove_path[0] = '\0';
+    if (remove_path != NULL && strlen(remove_path) < sizeof crash_remove_path) {
+        memcpy(crash_remove_path, remove_path, strlen(remove_path) + 1);
+    }
     int n = snprintf(crash_message, sizeof crash_message, "%s\n", context);
     crash_message_len = n > 0 && (size_t)n < sizeof crash_message ? (size_t)n
                                                                    : sizeof crash_message - 1;

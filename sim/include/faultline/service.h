@@ -55,7 +55,8 @@ struct fl_request {
     uint64_t id;       /* unique within the run, assigned by the engine */
 };
 
-/* The callbacks of one service. Every callback but start may be NULL. */
+/* The callbacks of one service. Any callback may be NULL: the event is then
+ * traced and ignored. */
 struct fl_service {
     size_t state_size_bytes; /* zeroed before every start, poisoned on crash */
 
