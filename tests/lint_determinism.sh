@@ -95,6 +95,16 @@ check() {
             done <<<"$hits"
         fi
     done
+    # Models see only the public service API: no engine internals, no embedding API.
+    hits=$(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"([^"]*sim[/_][^"]*|\.\./[^"]*|faultline/faultline\.h)"' \
+               --include='*.c' --include='*.h' "$root/models" | sed "s|^$root/||") || true
+    if [[ -n $hits ]]; then
+        bad=1
+        while IFS= read -r hit; do
+            echo "$hit: a model includes something other than faultline/service.h and its own headers"
+            echo "    hint: models use only the public service API, so they build against any runtime"
+        done <<<"$hits"
+    fi
     if ((bad)); then
         echo "lint_determinism: FAILED: host nondeterminism in $root (sim/cli/ excepted)"
         return 1
@@ -111,12 +121,15 @@ self_test() {
     mkdir -p "$tmp/bad/sim" "$tmp/bad/models" "$tmp/good/sim/cli" "$tmp/good/models"
     printf 'int f(void) {\n    int x;\n    x = rand();\n    return x;\n}\n' >"$tmp/bad/sim/bad.c"
     printf '/* Never call time() here: the clock is fl_mono_ns. */\n' >"$tmp/good/models/ok.c"
+    printf '#include "faultline/service.h"\n#include "ok.h"\n' >>"$tmp/good/models/ok.c"
+    mkdir -p "$tmp/bad/models/m"
+    printf '#include "../../sim/sim_internal.h"\n' >"$tmp/bad/models/m/sneaky.c"
     # The CLI is exempt: a host clock read there is allowed.
     printf 'long t(void) { return time(0); }\n' >"$tmp/good/sim/cli/main.c"
 
     out=$(check "$tmp/bad" 2>&1)
-    if [[ $? -eq 1 && $out == *"sim/bad.c:3:"* ]]; then
-        echo "lint_determinism: self-test: flags rand() in sim/bad.c: ok"
+    if [[ $? -eq 1 && $out == *"sim/bad.c:3:"* && $out == *"models/m/sneaky.c:1:"* ]]; then
+        echo "lint_determinism: self-test: flags rand() in sim/bad.c and an engine header in a model: ok"
     else
         echo "lint_determinism: self-test FAILED: rand() in sim/bad.c was not flagged at line 3:"
         echo "$out"

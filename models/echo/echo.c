@@ -227,10 +227,11 @@ static void client_on_reply(fl_node *node, void *state, fl_node_id from, uint64_
     uint32_t got_client = size_bytes >= HEADER_BYTES ? get_u32(data) : 0;
     fl_assert_always(node, matches, "echo.reply_matches",
                      "reply to request %llu carries client %u seq %llu, expected client %u seq "
-                     "%llu",
+                     "%llu%s",
                      (unsigned long long)request_id, got_client + 1,
                      (unsigned long long)got_seq, client_index(node) + 1,
-                     (unsigned long long)o->seq);
+                     (unsigned long long)o->seq,
+                     size_bytes != size ? " (the size differs)" : " (the payload differs)");
     fl_timer_cancel(node, o->timeout);
     o->request_id = 0;
     c->replies_ok++;

@@ -364,10 +364,12 @@ write_scenario "$long" model='"gossip"' nodes=50 clients=0 duration='"1h"' \
 begin "a crash mid-run exits 3, says internal error and how to replay"
 if command -v timeout >/dev/null 2>&1; then
     # --preserve-status: without it timeout reports 124, not the child's status.
-    run timeout --preserve-status -s SEGV 1 "$FAULTLINE" run "$long"
+    run timeout --preserve-status -s SEGV 1 "$FAULTLINE" run "$long" --trace "$TMP/crash.jsonl"
     want_status 3
     want_stderr "internal error"
     want_stderr "--seed"
+    [[ ! -e $TMP/crash.jsonl.tmp ]] || fail "the half-written trace crash.jsonl.tmp was left behind"
+    [[ ! -e $TMP/crash.jsonl ]] || fail "a trace crash.jsonl was written by a crashed run"
 else
     echo "# timeout(1) not found: skipping the crash case"
 fi
