@@ -1,10 +1,12 @@
 /* registry: the built-in models; see registry.h. */
 #include "registry.h"
 
+#include "crashy/crashy.h"
 #include "echo/echo.h"
 #include "gossip/gossip.h"
 
 const struct fl_model *const fl_models_builtin[] = {
+    &fl_model_crashy,
     &fl_model_echo,
     &fl_model_gossip,
     NULL,

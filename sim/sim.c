@@ -166,6 +166,11 @@ void fl_sim_destroy(struct fl_sim *sim) {
     free(sim);
 }
 
+const char *fl_sim_swarm_json(const struct fl_sim *sim) {
+    (void)sim;
+    return "{}";
+}
+
 const void *fl_sim_node_state(const struct fl_sim *sim, fl_node_id id) {
     assert(id < sim->node_count);
     return sim->nodes[id].up ? sim->nodes[id].state : NULL;

@@ -18,11 +18,41 @@ enum {
     FL_EXIT_INTERNAL = 3,
 };
 
-/* Commands. */
-int cli_run(int argc, char **argv);
+/* Commands: one file each. */
+int cli_run(int argc, char **argv); /* run.c */
 void cli_run_usage(FILE *out);
-int cli_list(int argc, char **argv);
+int cli_list(int argc, char **argv); /* list.c */
 void cli_list_usage(FILE *out);
+int cli_sweep(int argc, char **argv); /* sweep.c */
+void cli_sweep_usage(FILE *out);
+int cli_merge(int argc, char **argv); /* merge.c */
+void cli_merge_usage(FILE *out);
+int cli_replay(int argc, char **argv); /* replay.c */
+void cli_replay_usage(FILE *out);
+
+/* determinism.c: --check-determinism, shared by run, replay and sweep.
+ *
+ * Runs the seed twice in this process with the host's state perturbed between
+ * the runs (the stack painted with a different byte and entered at a different
+ * depth, the heap shifted), so a model that reads uninitialized memory or
+ * depends on an address sees different values; compares the fingerprints and,
+ * if they differ, runs both again with traces and finds the first record that
+ * differs. */
+#define CLI_DIVERGENCE_LINE_MAX 512
+struct cli_divergence {
+    uint64_t fingerprint_first;
+    uint64_t fingerprint_second;
+    uint64_t event_id;                          /* first record that differs; 0 if none found */
+    char line_first[CLI_DIVERGENCE_LINE_MAX];   /* that record in each run's trace */
+    char line_second[CLI_DIVERGENCE_LINE_MAX];
+};
+/* True if the two runs agree; result gets the first run's result either way. */
+bool cli_check_determinism(const struct fl_scenario *scenario,
+                           const struct fl_run_options *options, struct fl_result *result,
+                           struct cli_divergence *divergence);
+/* Prints a divergence for a human, naming the scenario and seed. */
+void cli_print_divergence(FILE *out, const char *scenario_path, uint64_t seed,
+                          const struct cli_divergence *divergence);
 
 /* Strict numbers: the whole text must be a decimal integer in range. */
 bool cli_parse_u64(const char *text, uint64_t *out);
@@ -46,7 +76,8 @@ void cli_atomic_abort(struct cli_atomic_file *f);  /* closes and removes the tem
  * not NULL, that file (a half-written temporary) is removed first. */
 void cli_crash_handler_install(const char *context, const char *remove_path);
 
-/* The command that replays a run, shell-quoted where needed. */
+/* The command that replays a run ("faultline replay SCENARIO --seed N"),
+ * shell-quoted where needed. */
 void cli_replay_command(char *out, size_t out_size, const char *scenario_path, uint64_t seed);
 
 #endif /* FL_CLI_H */

@@ -25,6 +25,11 @@ static void usage_main(FILE *out) {
             "commands:\n"
             "  run SCENARIO [--seed N] [--trace FILE] [--json]\n"
             "                       run one seed of a scenario and check it\n"
+            "  sweep SCENARIO --seeds A..B [-j N] [--out FILE]\n"
+            "                       run many seeds in parallel, isolated, and report failures\n"
+            "  replay SCENARIO --seed N [--trace FILE]\n"
+            "                       re-run one seed of a sweep, bit for bit, with its trace\n"
+            "  merge REPORT...      combine sweep reports (shards) into one summary\n"
             "  list                 list the built-in models, their variants and parameters\n"
             "  help [COMMAND]       show help for a command\n"
             "  version              print the version\n"
@@ -32,7 +37,7 @@ static void usage_main(FILE *out) {
             "exit status: 0 every check held, 1 a check failed, 2 bad input or usage,\n"
             "3 internal error.\n"
             "\n"
-            "Start with:  faultline run scenarios/echo/partition.json\n",
+            "Start with:  faultline sweep scenarios/echo/partition.json --seeds 1..1000\n",
             FL_VERSION);
 }
 
@@ -51,6 +56,12 @@ int main(int argc, char **argv) {
             cli_run_usage(stdout);
         } else if (argc >= 3 && strcmp(argv[2], "list") == 0) {
             cli_list_usage(stdout);
+        } else if (argc >= 3 && strcmp(argv[2], "sweep") == 0) {
+            cli_sweep_usage(stdout);
+        } else if (argc >= 3 && strcmp(argv[2], "replay") == 0) {
+            cli_replay_usage(stdout);
+        } else if (argc >= 3 && strcmp(argv[2], "merge") == 0) {
+            cli_merge_usage(stdout);
         } else {
             usage_main(stdout);
         }
@@ -62,6 +73,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(command, "run") == 0) return cli_run(argc - 2, argv + 2);
     if (strcmp(command, "list") == 0) return cli_list(argc - 2, argv + 2);
+    if (strcmp(command, "sweep") == 0) return cli_sweep(argc - 2, argv + 2);
+    if (strcmp(command, "replay") == 0) return cli_replay(argc - 2, argv + 2);
+    if (strcmp(command, "merge") == 0) return cli_merge(argc - 2, argv + 2);
     fprintf(stderr, "faultline: unknown command \"%s\"; run `faultline --help` for the list\n",
             command);
     return FL_EXIT_USAGE;

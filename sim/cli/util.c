@@ -119,12 +119,12 @@ static bool shell_safe(const char *s) {
 
 void cli_replay_command(char *out, size_t out_size, const char *scenario_path, uint64_t seed) {
     if (shell_safe(scenario_path)) {
-        snprintf(out, out_size, "faultline run %s --seed %llu", scenario_path,
+        snprintf(out, out_size, "faultline replay %s --seed %llu", scenario_path,
                  (unsigned long long)seed);
         return;
     }
     /* Single-quote it, with ' written as '\'' . */
-    size_t used = (size_t)snprintf(out, out_size, "faultline run '");
+    size_t used = (size_t)snprintf(out, out_size, "faultline replay '");
     for (const char *s = scenario_path; *s && used + 5 < out_size; s++) {
         if (*s == '\'') {
             memcpy(out + used, "'\\''", 4);

@@ -205,9 +205,9 @@ end
 shared=$ROOT/scenarios/echo/shared-buffer.json
 # The replay command quotes a path only when it must.
 if [[ $shared =~ ^[A-Za-z0-9/._+=:,-]+$ ]]; then
-    replay="faultline run $shared --seed 1"
+    replay="faultline replay $shared --seed 1"
 else
-    replay="faultline run '${shared//\'/\'\\\'\'}' --seed 1"
+    replay="faultline replay '${shared//\'/\'\\\'\'}' --seed 1"
 fi
 begin "a failing run prints the violation and the replay command"
 run "$FAULTLINE" run "$shared"

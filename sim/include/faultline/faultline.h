@@ -124,6 +124,10 @@ bool fl_sim_step(struct fl_sim *sim);
 void fl_sim_result(const struct fl_sim *sim, struct fl_result *result);
 /* Assertion sites seen so far, sorted by name. */
 uint32_t fl_sim_assertions(struct fl_sim *sim, const struct fl_assertion_stat **stats);
+/* The fault mix this seed drew from the scenario's "swarm" ranges, as a JSON
+ * object ("{}" when the scenario has no swarm section): which fault types are
+ * on and how hard. Valid until fl_sim_destroy. */
+const char *fl_sim_swarm_json(const struct fl_sim *sim);
 /* A node's state block (read only), NULL while it is crashed: for tests,
  * debuggers and visualizers that step a simulation. */
 const void *fl_sim_node_state(const struct fl_sim *sim, fl_node_id id);
