@@ -304,8 +304,6 @@ const void *fl_world_state(const fl_world *world, fl_node_id id) {
 void fl_world_violation(fl_world *world, const char *check, const char *format, ...) {
     struct fl_sim *sim = world->sim;
     assert(sim->current_node == NULL); /* checkers run between events */
-    /* The state the checker saw is the one after the last record. */
-    sim->current_cause = sim->trace.next_id - 1;
     char message[FL_VIOLATION_TEXT_MAX];
     va_list args;
     va_start(args, format);

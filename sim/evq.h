@@ -68,8 +68,9 @@ struct fl_event {
             uint32_t incarnation; /* the node's incarnation when set */
         } timer;
         struct {
-            uint32_t index;      /* into the scenario's faults */
+            uint32_t index;      /* into the run's faults */
             uint32_t heal_epoch; /* undo: ignored if a heal ran since */
+            uint16_t hold_epoch; /* undo of a hold: ignored if its link was released since */
         } fault;
     } u;
 };

@@ -144,16 +144,20 @@ void fl_net_apply(struct fl_net *net, const struct fl_fault *fault, bool undo) {
          * until both have ended; an explicit release or a heal ends them all. */
         struct fl_link *link = fl_net_link(net, fault->from, fault->to);
         if (undo) {
-            if (link->held > 0) link->held--; /* 0: an explicit release came first */
+            assert(link->held > 0); /* a release since would have voided this undo */
+            link->held--;
         } else {
             assert(link->held < UINT16_MAX);
             link->held++;
         }
         break;
     }
-    case FL_FAULT_RELEASE:
-        fl_net_link(net, fault->from, fault->to)->held = 0;
+    case FL_FAULT_RELEASE: {
+        struct fl_link *link = fl_net_link(net, fault->from, fault->to);
+        link->held = 0;
+        link->hold_epoch++;
         break;
+    }
     case FL_FAULT_HEAL:
         fl_net_heal(net);
         break;

@@ -8,8 +8,10 @@
  *
  * Partitions are block counts rather than booleans so that overlapping faults
  * compose: a split and an isolation that both cut n1 -> n2 leave it cut until
- * both have ended. A heal zeroes every count and releases every hold; an undo
- * that arrives after a heal does nothing (the heal epoch tells).
+ * both have ended. Holds are counted the same way. A heal zeroes every count
+ * and an undo that arrives after it does nothing (the heal epoch tells); an
+ * explicit release ends every hold on its link, and the link's hold epoch voids
+ * the scheduled ends of those holds, so they cannot end a later hold early.
  *
  * net decides, from its own seeded stream, what happens to a message at send
  * time: dropped (and why), or delivered after some latency, maybe twice, maybe
@@ -37,6 +39,8 @@ struct fl_link {
     uint32_t params_index; /* 0 = the default, i = overrides[i - 1] */
     uint16_t blocks;       /* active partition faults cutting this link */
     uint16_t held;         /* active holds: messages wait at the link until it is 0 */
+    uint16_t hold_epoch;   /* bumped by an explicit release: pending hold ends are void */
+    uint16_t unused;
 };
 
 struct fl_net {

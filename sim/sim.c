@@ -107,6 +107,10 @@ static void schedule_fault(struct fl_sim *sim, uint32_t index, uint64_t time_ns,
     struct fl_event *ev = fl_evq_event(&sim->evq, slot);
     ev->u.fault.index = index;
     ev->u.fault.heal_epoch = sim->net.heal_epoch;
+    const struct fl_fault *f = &sim->scenario->faults[index];
+    if (f->kind == FL_FAULT_HOLD) {
+        ev->u.fault.hold_epoch = fl_net_link(&sim->net, f->from, f->to)->hold_epoch;
+    }
     if (undo) ev->flags |= FL_EVF_UNDO;
     fl_evq_push(&sim->evq, slot, time_ns);
 }
@@ -544,6 +548,9 @@ static void apply_net_fault(struct fl_sim *sim, uint32_t index, const struct fl_
     const struct fl_fault *f = &sim->scenario->faults[index];
     bool undo = (ev->flags & FL_EVF_UNDO) != 0;
     if (undo && ev->u.fault.heal_epoch != sim->net.heal_epoch) return; /* a heal undid it */
+    bool released = f->kind == FL_FAULT_HOLD &&
+                    ev->u.fault.hold_epoch != fl_net_link(&sim->net, f->from, f->to)->hold_epoch;
+    if (undo && released) return; /* an explicit release ended this hold already */
     fl_net_apply(&sim->net, f, undo);
     uint32_t len = describe_net_fault(sim, f, sim->text, sizeof sim->text);
     struct fl_trace_record r = {.kind = FL_TR_NET, .node = FL_NODE_NONE, .peer = FL_NODE_NONE,
@@ -628,6 +635,7 @@ static void stop(struct fl_sim *sim, enum fl_stop reason) {
         fl_sim_violation(sim, FL_NODE_NONE, "engine.budget", message);
     }
     if ((reason == FL_STOP_END || reason == FL_STOP_IDLE) && sim->model->check_end != NULL) {
+        sim->current_cause = sim->trace.next_id - 1;
         sim->model->check_end(&sim->world);
     }
     emit_simple(sim, FL_TR_END, FL_NODE_NONE, 0, reason);
@@ -653,6 +661,8 @@ bool fl_sim_step(struct fl_sim *sim) {
     sim->now_ns = time_ns;
     dispatch(sim, slot);
     if (sim->result.violation_count == 0 && sim->model->check_step != NULL) {
+        /* The state the checker sees is the one after the last record. */
+        sim->current_cause = sim->trace.next_id - 1;
         sim->model->check_step(&sim->world);
     }
     if (sim->result.violation_count > 0) {
