@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void fl_net_init(struct fl_net *net, const struct fl_scenario *scenario, uint64_t seed,
-                 uint64_t *alloc_count) {
+void fl_net_init(struct fl_net *net, const struct fl_scenario *scenario,
+                 const struct fl_link_params *defaults, uint64_t seed, uint64_t *alloc_count) {
     memset(net, 0, sizeof *net);
     uint32_t n = fl_scenario_node_count(scenario);
     assert(n > 0 && n <= FL_NODES_MAX);
@@ -17,7 +17,7 @@ void fl_net_init(struct fl_net *net, const struct fl_scenario *scenario, uint64_
     net->params_owned = calloc((size_t)scenario->link_count + 1, sizeof net->params_owned[0]);
     if (net->links == NULL || net->params_owned == NULL) abort();
     *alloc_count += 2;
-    net->params_owned[0] = scenario->net;
+    net->params_owned[0] = *defaults;
     for (uint32_t i = 0; i < scenario->link_count; i++) {
         const struct fl_link_override *o = &scenario->links[i];
         assert(o->from < n && o->to < n);

@@ -63,8 +63,9 @@ struct fl_net_fate {
     uint64_t corrupt_bit;     /* which bit, < 8 * size */
 };
 
-void fl_net_init(struct fl_net *net, const struct fl_scenario *scenario, uint64_t seed,
-                 uint64_t *alloc_count);
+/* defaults: every link's parameters unless the scenario overrides the link. */
+void fl_net_init(struct fl_net *net, const struct fl_scenario *scenario,
+                 const struct fl_link_params *defaults, uint64_t seed, uint64_t *alloc_count);
 void fl_net_deinit(struct fl_net *net);
 
 static inline struct fl_link *fl_net_link(struct fl_net *net, uint32_t from, uint32_t to) {

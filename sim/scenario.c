@@ -648,7 +648,7 @@ static bool get_node(struct parse *p, const cJSON *object, const char *key, uint
 
 static const char *const root_keys[] = {
     "name",     "description", "model",  "variant", "params", "nodes",
-    "clients",  "duration",    "budget", "network", "clocks", "faults",
+    "clients",  "duration",    "budget", "network", "clocks", "faults", "swarm",
 };
 
 static bool parse_model(struct parse *p, const cJSON *item, const struct fl_model *const *models) {
@@ -1318,6 +1318,107 @@ static bool set_defaults(struct parse *p, const char *file_name) {
 /* Order matters: the model decides params, variants and whether clients may
  * exist; node counts decide which node names resolve; the run's duration
  * bounds the fault times. */
+/* --- swarm ---------------------------------------------------------------------- */
+
+#define SWARM_EVERY_NS_MIN FL_NS_PER_MS /* a fault every millisecond at most */
+#define SWARM_KIND_COUNT 9
+
+static const char *const swarm_keys[] = {
+    "enable",  "until",    "loss",       "duplicate", "corrupt", "latency_tail_mean",
+    "drift_ppm_max", "partitions", "crashes", "pauses", "clock_jumps",
+};
+static const char *const swarm_process_keys[] = {"every", "duration"};
+static const char *const swarm_jump_keys[] = {"every", "delta"};
+
+enum range_kind { RANGE_PROBABILITY, RANGE_DURATION, RANGE_INT };
+
+/* [min, max] with min <= max, each a value of the given kind within limits. */
+static bool read_range(struct parse *p, const cJSON *item, enum range_kind kind, int64_t limit_min,
+                       int64_t limit_max, struct fl_range *out) {
+    if (!cJSON_IsArray(item) || child_count(item) != 2) {
+        return fail_expected(p, item, "a range [min, max]");
+    }
+    int64_t bounds[2] = {0, 0};
+    for (size_t i = 0; i < 2; i++) {
+        const cJSON *bound = cJSON_GetArrayItem(item, (int)i);
+        size_t saved = path_push_index(p, i);
+        bool ok;
+        if (kind == RANGE_PROBABILITY) {
+            uint32_t ppm = 0;
+            ok = read_probability(p, bound, &ppm);
+            bounds[i] = ppm;
+        } else if (kind == RANGE_DURATION) {
+            ok = read_duration(p, bound, limit_min, limit_max, &bounds[i]);
+        } else {
+            ok = read_int(p, bound, limit_min, limit_max, &bounds[i]);
+        }
+        path_pop(p, saved);
+        if (!ok) return false;
+    }
+    if (bounds[0] > bounds[1]) return fail_expected(p, item, "a range with min <= max");
+    out->present = true;
+    out->min = bounds[0];
+    out->max = bounds[1];
+    return true;
+}
+
+static bool get_range(struct parse *p, const cJSON *object, const char *key, enum range_kind kind,
+                      int64_t limit_min, int64_t limit_max, struct fl_range *out) {
+    const cJSON *item = member(object, key);
+    if (item == NULL) return true;
+    size_t saved = path_push_key(p, key);
+    bool ok = read_range(p, item, kind, limit_min, limit_max, out);
+    path_pop(p, saved);
+    return ok;
+}
+
+/* {"every": [min, max], "duration" (or "delta"): [min, max]}, both required. */
+static bool get_process(struct parse *p, const cJSON *object, const char *key,
+                        const char *length_key, struct fl_swarm_process *out) {
+    const cJSON *item = member(object, key);
+    if (item == NULL) return true;
+    size_t saved = path_push_key(p, key);
+    const char *const *keys = strcmp(length_key, "delta") == 0 ? swarm_jump_keys
+                                                               : swarm_process_keys;
+    int64_t run_ns = (int64_t)p->scenario->duration_ns;
+    bool ok = expect_object(p, item) && check_keys(p, item, keys, 2, NULL) &&
+              require(p, item, "every") && require(p, item, length_key) &&
+              get_range(p, item, "every", RANGE_DURATION, SWARM_EVERY_NS_MIN, run_ns,
+                        &out->every) &&
+              get_range(p, item, length_key, RANGE_DURATION, 1,
+                        strcmp(length_key, "delta") == 0 ? WALL_DELTA_NS_LIMIT : run_ns,
+                        &out->duration);
+    path_pop(p, saved);
+    out->present = ok;
+    return ok;
+}
+
+static bool parse_swarm(struct parse *p, const cJSON *object) {
+    struct fl_swarm *swarm = &p->scenario->swarm;
+    if (!expect_object(p, object)) return false;
+    if (!check_keys(p, object, swarm_keys, ARRAY_COUNT(swarm_keys), NULL)) return false;
+    _Static_assert(ARRAY_COUNT(swarm_keys) == SWARM_KIND_COUNT + 2, "enable, until, kinds");
+    swarm->present = true;
+    swarm->enable_ppm = FL_PPM / 2;
+    int64_t run_ns = (int64_t)p->scenario->duration_ns;
+    int64_t until_ns = run_ns;
+    bool ok = get_probability(p, object, "enable", &swarm->enable_ppm) &&
+              get_duration(p, object, "until", 1, run_ns, &until_ns) &&
+              get_range(p, object, "loss", RANGE_PROBABILITY, 0, 0, &swarm->loss) &&
+              get_range(p, object, "duplicate", RANGE_PROBABILITY, 0, 0, &swarm->duplicate) &&
+              get_range(p, object, "corrupt", RANGE_PROBABILITY, 0, 0, &swarm->corrupt) &&
+              get_range(p, object, "latency_tail_mean", RANGE_DURATION, 0, NETWORK_DURATION_NS_MAX,
+                        &swarm->latency_tail_mean) &&
+              get_range(p, object, "drift_ppm_max", RANGE_INT, 0, DRIFT_PPM_LIMIT,
+                        &swarm->drift_ppm_max) &&
+              get_process(p, object, "partitions", "duration", &swarm->partitions) &&
+              get_process(p, object, "crashes", "duration", &swarm->crashes) &&
+              get_process(p, object, "pauses", "duration", &swarm->pauses) &&
+              get_process(p, object, "clock_jumps", "delta", &swarm->clock_jumps);
+    swarm->until_ns = (uint64_t)until_ns;
+    return ok;
+}
+
 static bool parse_root(struct parse *p, const cJSON *root, const struct fl_model *const *models) {
     if (!expect_object(p, root)) return false;
     if (!check_keys(p, root, root_keys, ARRAY_COUNT(root_keys), NULL)) return false;
@@ -1325,7 +1426,8 @@ static bool parse_root(struct parse *p, const cJSON *root, const struct fl_model
            with_member(p, root, "budget", parse_budget) &&
            with_member(p, root, "network", parse_network) &&
            with_member(p, root, "clocks", parse_clocks) &&
-           with_member(p, root, "faults", parse_faults);
+           with_member(p, root, "faults", parse_faults) &&
+           with_member(p, root, "swarm", parse_swarm);
 }
 
 /* "FILE: line L, column C: malformed JSON"; columns count bytes from 1. */

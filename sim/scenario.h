@@ -80,6 +80,41 @@ struct fl_clock_override {
     int32_t drift_ppm;
 };
 
+/* Swarm testing (Groce et al., "Swarm Testing", ISSTA 2012): instead of every
+ * seed running every fault at a fixed rate, each seed draws which fault types
+ * are on (each with probability enable_ppm) and how hard, from these ranges. A
+ * seed with heavy loss and no crashes, another with only clock jumps: mixes
+ * that a fixed configuration never tries, and that expose bugs a uniform mix
+ * drowns out. Random faults (partitions, crashes, pauses, clock jumps) arrive
+ * as a Poisson process with a mean interval drawn from "every", only before
+ * until_ns, and each ends by until_ns, so liveness can be checked after it. */
+struct fl_range {
+    bool present;
+    int64_t min; /* ns, ppm or ppm of drift, by knob */
+    int64_t max;
+};
+
+struct fl_swarm_process {
+    bool present;
+    struct fl_range every;    /* mean time between events, ns: drawn once per seed */
+    struct fl_range duration; /* length of each partition, crash (down time) or pause, ns */
+};
+
+struct fl_swarm {
+    bool present;
+    uint32_t enable_ppm;    /* chance that each knob is on for a seed */
+    uint64_t until_ns;      /* random faults begin and end before this */
+    struct fl_range loss;   /* ppm */
+    struct fl_range duplicate;
+    struct fl_range corrupt;
+    struct fl_range latency_tail_mean; /* ns */
+    struct fl_range drift_ppm_max;     /* replaces clocks.drift_ppm_max */
+    struct fl_swarm_process partitions;
+    struct fl_swarm_process crashes;
+    struct fl_swarm_process pauses;
+    struct fl_swarm_process clock_jumps; /* duration: |wall_delta| range */
+};
+
 struct fl_scenario {
     char *path;        /* as given, for messages and replay commands */
     char *name;
@@ -105,6 +140,8 @@ struct fl_scenario {
 
     struct fl_fault *faults; /* sorted by at_ns, stable */
     uint32_t fault_count;
+
+    struct fl_swarm swarm;
 };
 
 static inline uint32_t fl_scenario_node_count(const struct fl_scenario *scenario) {

@@ -84,7 +84,7 @@ static void init_node(struct fl_sim *sim, uint32_t id) {
         fl_rng_init_indexed(&clock_rng, sim->seed, "clock/server", id);
     }
     int64_t offset_ns = fl_rng_symmetric(&clock_rng, sc->clocks.offset_ns_max);
-    int32_t drift_ppm = (int32_t)fl_rng_symmetric(&clock_rng, sc->clocks.drift_ppm_max);
+    int32_t drift_ppm = (int32_t)fl_rng_symmetric(&clock_rng, sim->plan.drift_ppm_max);
     for (uint32_t i = 0; i < sc->clock_override_count; i++) {
         if (sc->clock_overrides[i].node != id) continue;
         offset_ns = sc->clock_overrides[i].offset_ns;
@@ -107,7 +107,7 @@ static void schedule_fault(struct fl_sim *sim, uint32_t index, uint64_t time_ns,
     struct fl_event *ev = fl_evq_event(&sim->evq, slot);
     ev->u.fault.index = index;
     ev->u.fault.heal_epoch = sim->net.heal_epoch;
-    const struct fl_fault *f = &sim->scenario->faults[index];
+    const struct fl_fault *f = &sim->plan.faults[index];
     if (f->kind == FL_FAULT_HOLD) {
         ev->u.fault.hold_epoch = fl_net_link(&sim->net, f->from, f->to)->hold_epoch;
     }
@@ -126,15 +126,16 @@ struct fl_sim *fl_sim_create(const struct fl_scenario *scenario,
     sim->model = scenario->model;
     sim->seed = options->seed;
     sim->events_max = options->events_max ? options->events_max : scenario->events_max;
-    sim->quiet_since_ns = fl_scenario_quiet_since_ns(scenario);
+    fl_run_plan_init(&sim->plan, scenario, options->seed, &sim->alloc_count);
+    sim->quiet_since_ns = sim->plan.quiet_since_ns;
     sim->node_count = fl_scenario_node_count(scenario);
     sim->world.sim = sim;
     sim->next_request_id = 1;
     sim->result.seed = options->seed;
 
-    fl_evq_init(&sim->evq, sim->node_count * 4 + scenario->fault_count * 2, &sim->alloc_count);
+    fl_evq_init(&sim->evq, sim->node_count * 4 + sim->plan.fault_count * 2, &sim->alloc_count);
     fl_pool_init(&sim->pool, &sim->alloc_count);
-    fl_net_init(&sim->net, scenario, options->seed, &sim->alloc_count);
+    fl_net_init(&sim->net, scenario, &sim->plan.net, options->seed, &sim->alloc_count);
     fl_trace_init(&sim->trace, options->trace, scenario->server_count, sim->node_count,
                   &sim->alloc_count);
     sim->nodes = calloc(sim->node_count, sizeof sim->nodes[0]);
@@ -150,8 +151,8 @@ struct fl_sim *fl_sim_create(const struct fl_scenario *scenario,
     for (uint32_t id = 0; id < sim->node_count; id++) {
         fl_evq_push(&sim->evq, alloc_event(sim, FL_EV_START, id), 0);
     }
-    for (uint32_t i = 0; i < scenario->fault_count; i++) {
-        schedule_fault(sim, i, scenario->faults[i].at_ns, false);
+    for (uint32_t i = 0; i < sim->plan.fault_count; i++) {
+        schedule_fault(sim, i, sim->plan.faults[i].at_ns, false);
     }
     return sim;
 }
@@ -166,13 +167,13 @@ void fl_sim_destroy(struct fl_sim *sim) {
     free(sim->nodes);
     free(sim->held);
     free(sim->checker_state);
+    fl_run_plan_deinit(&sim->plan);
     fl_sim_sites_deinit(sim);
     free(sim);
 }
 
 const char *fl_sim_swarm_json(const struct fl_sim *sim) {
-    (void)sim;
-    return "{}";
+    return sim->plan.json;
 }
 
 const void *fl_sim_node_state(const struct fl_sim *sim, fl_node_id id) {
@@ -545,7 +546,7 @@ static bool is_net_fault(enum fl_fault_kind kind) {
 }
 
 static void apply_net_fault(struct fl_sim *sim, uint32_t index, const struct fl_event *ev) {
-    const struct fl_fault *f = &sim->scenario->faults[index];
+    const struct fl_fault *f = &sim->plan.faults[index];
     bool undo = (ev->flags & FL_EVF_UNDO) != 0;
     if (undo && ev->u.fault.heal_epoch != sim->net.heal_epoch) return; /* a heal undid it */
     bool released = f->kind == FL_FAULT_HOLD &&
@@ -572,8 +573,8 @@ static void apply_fault(struct fl_sim *sim, uint32_t slot) {
     struct fl_event ev = *fl_evq_event(&sim->evq, slot);
     fl_evq_free(&sim->evq, slot);
     uint32_t index = ev.u.fault.index;
-    assert(index < sim->scenario->fault_count);
-    const struct fl_fault *f = &sim->scenario->faults[index];
+    assert(index < sim->plan.fault_count);
+    const struct fl_fault *f = &sim->plan.faults[index];
     sim->current_cause = ev.cause;
     if (is_net_fault(f->kind)) {
         apply_net_fault(sim, index, &ev);

@@ -25,6 +25,7 @@
 #include "pool.h"
 #include "rng.h"
 #include "scenario.h"
+#include "swarm.h"
 #include "trace.h"
 
 #define FL_TEXT_MAX 1024u   /* annotations and violation texts are cut here */
@@ -56,6 +57,7 @@ struct fl_assert_site {
 struct fl_sim {
     const struct fl_scenario *scenario;
     const struct fl_model *model;
+    struct fl_run_plan plan;        /* this seed's network, clocks and complete fault schedule */
     uint64_t seed;
     uint64_t now_ns;
     uint64_t quiet_since_ns;

@@ -854,7 +854,7 @@ static void test_key_with_control_characters_is_escaped(void **state) {
     (void)state;
     expect_error("{" BASE ",'a\\nb':1}",
                  "x.json: $[\"a\\u000ab\"]: unknown key (allowed: name, description, model, "
-                 "variant, params, nodes, clients, duration, budget, network, clocks, faults)");
+                 "variant, params, nodes, clients, duration, budget, network, clocks, faults, swarm)");
 }
 
 static void test_node_name_formats_servers_then_clients(void **state) {
@@ -868,6 +868,42 @@ static void test_node_name_formats_servers_then_clients(void **state) {
     assert_string_equal(name, "c1");
     fl_node_name(5, 6, name, sizeof(name));
     assert_string_equal(name, "c2");
+}
+
+static void test_swarm_ranges_are_checked(void **state) {
+    (void)state;
+    expect_error("{" BASE ",'swarm':{'loss':[0.3,0.1]}}",
+                 "x.json: $.swarm.loss: expected a range with min <= max, got an array");
+    expect_error("{" BASE ",'swarm':{'loss':0.1}}",
+                 "x.json: $.swarm.loss: expected a range [min, max], got 0.1");
+    expect_error("{" BASE ",'swarm':{'loss':[0,1.5]}}",
+                 "x.json: $.swarm.loss[1]: expected a probability from 0 to 1, got 1.5");
+    expect_error("{" BASE ",'swarm':{'crashes':{'every':['1s','2s']}}}",
+                 "x.json: $.swarm.crashes: missing required key \"duration\"");
+    expect_error("{" BASE ",'swarm':{'crashes':{'every':['0s','2s'],'duration':['1s','2s']}}}",
+                 "x.json: $.swarm.crashes.every[0]: expected a duration from 1ms to 30s, got "
+                 "\"0s\"");
+    expect_error("{" BASE ",'swarm':{'until':'40s'}}",
+                 "x.json: $.swarm.until: expected a duration greater than 0s and at most 30s, "
+                 "got \"40s\"");
+    expect_error("{" BASE ",'swarm':{'crash':{}}}",
+                 "x.json: $.swarm.crash: unknown key (did you mean \"crashes\"?)");
+}
+
+static void test_swarm_is_parsed(void **state) {
+    (void)state;
+    struct fl_scenario *sc = parse_ok("{" BASE ",'swarm':{'enable':0.25,'until':'20s',"
+                                      "'loss':[0.01,0.1],'clock_jumps':{'every':['1s','5s'],"
+                                      "'delta':['1ms','2s']}}}");
+    assert_true(sc->swarm.present);
+    assert_int_equal(sc->swarm.enable_ppm, 250000);
+    assert_int_equal(sc->swarm.until_ns, 20000000000ull);
+    assert_int_equal(sc->swarm.loss.min, 10000);
+    assert_int_equal(sc->swarm.loss.max, 100000);
+    assert_false(sc->swarm.crashes.present);
+    assert_true(sc->swarm.clock_jumps.present);
+    assert_int_equal(sc->swarm.clock_jumps.duration.max, 2000000000);
+    fl_scenario_free(sc);
 }
 
 static void test_free_accepts_null(void **state) {
@@ -946,6 +982,8 @@ int main(void) {
         cmocka_unit_test(test_error_is_one_bounded_line_whatever_the_input),
         cmocka_unit_test(test_key_with_control_characters_is_escaped),
         cmocka_unit_test(test_node_name_formats_servers_then_clients),
+        cmocka_unit_test(test_swarm_ranges_are_checked),
+        cmocka_unit_test(test_swarm_is_parsed),
         cmocka_unit_test(test_free_accepts_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
