@@ -127,6 +127,61 @@ bool fl_timer_cancel(fl_node *node, fl_timer_id timer) {
     return true;
 }
 
+/* --- disk --------------------------------------------------------------------- */
+
+const char *fl_strerror(int status) {
+    switch (status) {
+    case FL_OK: return "ok";
+    case FL_EIO: return "EIO";
+    case FL_ENOSPC: return "ENOSPC";
+    }
+    return "?";
+}
+
+static void emit_disk(struct fl_sim *sim, struct fl_node *node, uint8_t kind, const char *file,
+                      uint64_t offset, uint64_t size_bytes, int status) {
+    struct fl_trace_record r = {.kind = kind, .node = node->id, .peer = FL_NODE_NONE,
+                                .cause = sim->current_cause, .a = offset, .b = size_bytes,
+                                .c = (uint64_t)(int64_t)status, .text = file,
+                                .text_len = (uint32_t)strlen(file)};
+    fl_sim_emit(sim, &r);
+}
+
+int fl_disk_write(fl_node *node, const char *file, uint64_t offset, const void *data,
+                  size_t size_bytes) {
+    struct fl_sim *sim = running(node);
+    int status = fl_disk_op_write(&node->disk, file, offset, data, size_bytes);
+    emit_disk(sim, node, FL_TR_DISK_WRITE, file, offset, size_bytes, status);
+    return status;
+}
+
+int fl_disk_read(fl_node *node, const char *file, uint64_t offset, void *out, size_t size_bytes,
+                 size_t *read_bytes) {
+    struct fl_sim *sim = running(node);
+    uint64_t n = 0;
+    int status = fl_disk_op_read(&node->disk, file, offset, out, size_bytes, &n);
+    *read_bytes = (size_t)n;
+    emit_disk(sim, node, FL_TR_DISK_READ, file, offset, size_bytes, status);
+    return status;
+}
+
+int fl_disk_truncate(fl_node *node, const char *file, uint64_t size_bytes) {
+    struct fl_sim *sim = running(node);
+    int status = fl_disk_op_truncate(&node->disk, file, size_bytes);
+    emit_disk(sim, node, FL_TR_DISK_TRUNCATE, file, 0, size_bytes, status);
+    return status;
+}
+
+uint64_t fl_disk_size(fl_node *node, const char *file) {
+    running(node);
+    return fl_disk_op_size(&node->disk, file);
+}
+
+uint64_t fl_disk_sync(fl_node *node, uint64_t tag) {
+    struct fl_sim *sim = running(node);
+    return fl_sim_sync(sim, node, tag);
+}
+
 /* --- randomness ----------------------------------------------------------------- */
 
 uint64_t fl_random(fl_node *node) {

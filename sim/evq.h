@@ -40,6 +40,7 @@ enum fl_event_kind {
     FL_EV_FAULT = 4,   /* a timeline fault (or its undo) */
     FL_EV_RESTART = 5, /* a crashed node boots again */
     FL_EV_RESUME = 6,  /* a paused node runs again */
+    FL_EV_SYNC = 7,    /* a node's disk sync completes */
 };
 
 #define FL_EVF_CORRUPT 0x01u   /* deliver: one payload bit was flipped */
@@ -67,6 +68,11 @@ struct fl_event {
             uint64_t tag;         /* the model's tag */
             uint32_t incarnation; /* the node's incarnation when set */
         } timer;
+        struct {
+            uint64_t mark;    /* the disk's last operation the sync covers */
+            uint64_t sync_id; /* as fl_disk_sync returned it */
+            uint64_t tag;     /* the model's tag */
+        } sync;
         struct {
             uint32_t index;      /* into the run's faults */
             uint32_t heal_epoch; /* undo: ignored if a heal ran since */

@@ -649,6 +649,7 @@ static bool get_node(struct parse *p, const cJSON *object, const char *key, uint
 static const char *const root_keys[] = {
     "name",     "description", "model",  "variant", "params", "nodes",
     "clients",  "duration",    "budget", "network", "clocks", "faults", "swarm",
+    "disk",
 };
 
 static bool parse_model(struct parse *p, const cJSON *item, const struct fl_model *const *models) {
@@ -1010,6 +1011,87 @@ static bool parse_clocks(struct parse *p, const cJSON *object) {
     return with_member(p, object, "nodes", parse_clock_nodes);
 }
 
+/* --- disk ----------------------------------------------------------------------- */
+
+#define DISK_QUOTA_BYTES_MAX (INT64_C(1) << 50)
+
+static const char *const disk_keys[] = {
+    "sector_size", "sync_latency_min", "sync_latency_tail_mean", "sync_latency_tail_max",
+    "unsynced",    "read_error",       "sync_error",             "corruption",
+    "lost_write",  "misdirected_write", "quota",
+};
+static const char *const unsynced_keys[] = {"lost", "kept", "torn"};
+
+/* {"lost", "kept", "torn"}: what a crash does to a write not yet synced, as
+ * probabilities that must add up to 1 (within rounding to ppm). */
+static bool parse_unsynced(struct parse *p, const cJSON *object) {
+    struct fl_disk_params *disk = &p->scenario->disk;
+    if (!expect_object(p, object)) return false;
+    if (!check_keys(p, object, unsynced_keys, ARRAY_COUNT(unsynced_keys), NULL)) return false;
+    uint32_t lost = 0, kept = 0, torn = 0;
+    bool ok = get_probability(p, object, "lost", &lost) &&
+              get_probability(p, object, "kept", &kept) &&
+              get_probability(p, object, "torn", &torn);
+    if (!ok) return false;
+    uint32_t sum = lost + kept + torn;
+    if (sum + 3 < FL_PPM || sum > FL_PPM + 3) {
+        return fail(p, "expected lost + kept + torn = 1, got %u.%06u", sum / FL_PPM,
+                    sum % FL_PPM);
+    }
+    disk->unsynced_lost_ppm = lost;
+    disk->unsynced_kept_ppm = kept;
+    disk->unsynced_torn_ppm = FL_PPM - lost - kept; /* absorbs the rounding */
+    return true;
+}
+
+static bool parse_sector_size(struct parse *p, const cJSON *item) {
+    int64_t sector = 0;
+    if (!json_integer(item, &sector) || (sector != 512 && sector != 4096)) {
+        return fail_expected(p, item, "512 or 4096");
+    }
+    p->scenario->disk.sector_bytes = (uint32_t)sector;
+    return true;
+}
+
+static bool parse_disk(struct parse *p, const cJSON *object) {
+    struct fl_disk_params *disk = &p->scenario->disk;
+    if (!expect_object(p, object)) return false;
+    if (!check_keys(p, object, disk_keys, ARRAY_COUNT(disk_keys), NULL)) return false;
+    int64_t latency_min = (int64_t)disk->sync_latency_min_ns;
+    int64_t tail_mean = 0;
+    int64_t quota = 0;
+    bool ok = with_member(p, object, "sector_size", parse_sector_size) &&
+              get_duration(p, object, "sync_latency_min", 0, NETWORK_DURATION_NS_MAX,
+                           &latency_min) &&
+              get_duration(p, object, "sync_latency_tail_mean", 0, NETWORK_DURATION_NS_MAX,
+                           &tail_mean);
+    if (!ok) return false;
+    int64_t tail_max = tail_mean * TAIL_MAX_PER_TAIL_MEAN;
+    if (tail_max > NETWORK_DURATION_NS_MAX) tail_max = NETWORK_DURATION_NS_MAX;
+    ok = get_duration(p, object, "sync_latency_tail_max", tail_mean, NETWORK_DURATION_NS_MAX,
+                      &tail_max) &&
+         with_member(p, object, "unsynced", parse_unsynced) &&
+         get_probability(p, object, "read_error", &disk->read_error_ppm) &&
+         get_probability(p, object, "sync_error", &disk->sync_error_ppm) &&
+         get_probability(p, object, "corruption", &disk->corrupt_ppm) &&
+         get_probability(p, object, "lost_write", &disk->lost_write_ppm) &&
+         get_probability(p, object, "misdirected_write", &disk->misdirected_ppm) &&
+         get_int(p, object, "quota", 0, DISK_QUOTA_BYTES_MAX, &quota);
+    if (!ok) return false;
+    if (quota > 0 && quota < (int64_t)disk->sector_bytes) {
+        size_t saved = path_push_key(p, "quota");
+        fail(p, "expected 0 (unlimited) or at least one sector (%u bytes), got %" PRId64,
+             disk->sector_bytes, quota);
+        path_pop(p, saved);
+        return false;
+    }
+    disk->sync_latency_min_ns = (uint64_t)latency_min;
+    disk->sync_latency_tail_mean_ns = (uint64_t)tail_mean;
+    disk->sync_latency_tail_max_ns = (uint64_t)tail_max;
+    disk->quota_bytes = (uint64_t)quota;
+    return true;
+}
+
 /* --- faults -------------------------------------------------------------------- */
 
 enum fault_field {
@@ -1040,6 +1122,8 @@ static const struct fault_type fault_types[] = {
     {"restart", FL_FAULT_RESTART, FIELD_NODE},
     {"pause", FL_FAULT_PAUSE, FIELD_NODE | FIELD_DURATION | FIELD_DURATION_REQUIRED},
     {"clock_jump", FL_FAULT_CLOCK_JUMP, FIELD_NODE | FIELD_WALL_DELTA},
+    {"disk_full", FL_FAULT_DISK_FULL, FIELD_NODE | FIELD_DURATION},
+    {"disk_corrupt", FL_FAULT_DISK_CORRUPT, FIELD_NODE},
 };
 
 #define FAULT_KEYS_MAX 9
@@ -1307,6 +1391,11 @@ static bool set_defaults(struct parse *p, const char *file_name) {
         .queue_count_max = QUEUE_COUNT_MAX_DEFAULT,
     };
     scenario->message_size_max_bytes = MESSAGE_SIZE_MAX_DEFAULT;
+    scenario->disk = (struct fl_disk_params){
+        .sector_bytes = 512,
+        .sync_latency_min_ns = (uint64_t)FL_NS_PER_MS,
+        .unsynced_lost_ppm = FL_PPM,
+    };
     scenario->clocks = (struct fl_clock_params){
         .offset_ns_max = 0,
         .drift_ppm_max = 0,
@@ -1426,6 +1515,7 @@ static bool parse_root(struct parse *p, const cJSON *root, const struct fl_model
            with_member(p, root, "budget", parse_budget) &&
            with_member(p, root, "network", parse_network) &&
            with_member(p, root, "clocks", parse_clocks) &&
+           with_member(p, root, "disk", parse_disk) &&
            with_member(p, root, "faults", parse_faults) &&
            with_member(p, root, "swarm", parse_swarm);
 }
@@ -1640,7 +1730,8 @@ uint64_t fl_scenario_quiet_since_ns(const struct fl_scenario *scenario) {
     for (uint32_t i = 0; i < scenario->fault_count; i++) {
         const struct fl_fault *fault = &scenario->faults[i];
         assert(i == 0 || scenario->faults[i - 1].at_ns <= fault->at_ns);
-        bool open_ended = (is_partition(fault->kind) || fault->kind == FL_FAULT_CRASH) &&
+        bool open_ended = (is_partition(fault->kind) || fault->kind == FL_FAULT_CRASH ||
+                           fault->kind == FL_FAULT_DISK_FULL) &&
                           fault->duration_ns == 0;
         if (open_ended && !ended_later(scenario, i)) return scenario->duration_ns;
         uint64_t end_ns = fault->at_ns + fault->duration_ns;

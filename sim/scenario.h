@@ -51,7 +51,9 @@ enum fl_fault_kind {
     FL_FAULT_CRASH = 8,      /* node: state wiped; restarts after duration if nonzero */
     FL_FAULT_RESTART = 9,    /* node: boots again (no-op if up) */
     FL_FAULT_PAUSE = 10,     /* node: processes nothing for duration */
-    FL_FAULT_CLOCK_JUMP = 11 /* node: wall clock stepped by wall_delta_ns */
+    FL_FAULT_CLOCK_JUMP = 11, /* node: wall clock stepped by wall_delta_ns */
+    FL_FAULT_DISK_FULL = 12,  /* node: every write that grows the disk fails, for duration */
+    FL_FAULT_DISK_CORRUPT = 13 /* node: one bit of one stored sector flips now (bit rot) */
 };
 
 struct fl_fault {
@@ -65,6 +67,23 @@ struct fl_fault {
     int64_t wall_delta_ns; /* clock_jump: may be negative */
     uint8_t *group_of;     /* split, bridge: group index per node, FL_GROUP_NONE if unlisted;
                               node_count entries; NULL otherwise */
+};
+
+/* Every node's disk. Probabilities are per operation, in ppm. */
+struct fl_disk_params {
+    uint32_t sector_bytes;            /* 512 or 4096: the unit a torn write keeps or loses */
+    uint64_t sync_latency_min_ns;     /* a sync takes at least this long */
+    uint64_t sync_latency_tail_mean_ns; /* plus an exponential tail with this mean */
+    uint64_t sync_latency_tail_max_ns;
+    uint32_t unsynced_lost_ppm;       /* at a crash, an unsynced write is lost ... */
+    uint32_t unsynced_kept_ppm;       /* ... kept whole ... */
+    uint32_t unsynced_torn_ppm;       /* ... or torn sector by sector: the three sum to 1e6 */
+    uint32_t read_error_ppm;          /* a read fails with FL_EIO */
+    uint32_t sync_error_ppm;          /* a sync fails with FL_EIO; its writes stay unsynced */
+    uint32_t corrupt_ppm;             /* a write is stored with one bit flipped */
+    uint32_t lost_write_ppm;          /* a write is acknowledged and never stored */
+    uint32_t misdirected_ppm;         /* a write is stored 1 to 8 sectors off */
+    uint64_t quota_bytes;             /* a node's files together; 0 = unlimited */
 };
 
 /* A node's clock: explicit in the scenario or drawn per seed. */
@@ -134,6 +153,7 @@ struct fl_scenario {
     uint32_t link_count;
     uint32_t message_size_max_bytes; /* a larger send is a model bug: assertion */
 
+    struct fl_disk_params disk;
     struct fl_clock_params clocks;
     struct fl_clock_override *clock_overrides;
     uint32_t clock_override_count;

@@ -91,6 +91,24 @@ static void init_node(struct fl_sim *sim, uint32_t id) {
         drift_ppm = sc->clock_overrides[i].drift_ppm;
     }
     fl_clock_init(&node->clock, sc->clocks.wall_epoch_ns, offset_ns, drift_ppm);
+    struct fl_rng disk_rng;
+    if (node->is_client) {
+        fl_rng_init_indexed(&disk_rng, sim->seed, "disk/client", id - sc->server_count);
+    } else {
+        fl_rng_init_indexed(&disk_rng, sim->seed, "disk/server", id);
+    }
+    fl_disk_init(&node->disk, &sc->disk, &disk_rng, &sim->alloc_count, fl_sim_disk_note, node);
+}
+
+void fl_sim_disk_note(void *ctx, const struct fl_disk_note *note) {
+    struct fl_node *node = ctx;
+    struct fl_sim *sim = node->sim;
+    size_t len = strlen(note->file);
+    struct fl_trace_record r = {.kind = FL_TR_DISK_FAULT, .node = node->id, .peer = FL_NODE_NONE,
+                                .sub = (uint8_t)note->kind, .cause = sim->current_cause,
+                                .a = note->offset, .b = note->size_bytes, .c = note->detail,
+                                .text = note->file, .text_len = (uint32_t)len};
+    fl_sim_emit(sim, &r);
 }
 
 static uint32_t alloc_event(struct fl_sim *sim, uint8_t kind, uint32_t node) {
@@ -131,6 +149,7 @@ struct fl_sim *fl_sim_create(const struct fl_scenario *scenario,
     sim->node_count = fl_scenario_node_count(scenario);
     sim->world.sim = sim;
     sim->next_request_id = 1;
+    sim->next_sync_id = 1;
     sim->result.seed = options->seed;
 
     fl_evq_init(&sim->evq, sim->node_count * 4 + sim->plan.fault_count * 2, &sim->alloc_count);
@@ -163,7 +182,10 @@ void fl_sim_destroy(struct fl_sim *sim) {
     fl_net_deinit(&sim->net);
     fl_pool_deinit(&sim->pool);
     fl_evq_deinit(&sim->evq);
-    for (uint32_t id = 0; id < sim->node_count; id++) free(sim->nodes[id].state);
+    for (uint32_t id = 0; id < sim->node_count; id++) {
+        free(sim->nodes[id].state);
+        fl_disk_deinit(&sim->nodes[id].disk);
+    }
     free(sim->nodes);
     free(sim->held);
     free(sim->checker_state);
@@ -230,12 +252,14 @@ static void boot(struct fl_sim *sim, struct fl_node *node, uint64_t cause) {
     call_start(sim, node);
 }
 
-static void remove_timers(struct fl_sim *sim, uint32_t node_id) {
+/* Removes what dies with the process: its timers and its syncs in progress. */
+static void remove_process_events(struct fl_sim *sim, uint32_t node_id) {
     /* Slot order, not heap order: deterministic, and removing one entry from
      * the heap does not move any slot. */
     for (uint32_t slot = 0; slot < sim->evq.slot_used; slot++) {
         struct fl_event *ev = fl_evq_event(&sim->evq, slot);
-        if (ev->kind != FL_EV_TIMER || ev->node != node_id) continue;
+        bool process_event = ev->kind == FL_EV_TIMER || ev->kind == FL_EV_SYNC;
+        if (!process_event || ev->node != node_id) continue;
         if (ev->heap_pos == FL_EVQ_NONE) continue;
         fl_evq_remove(&sim->evq, slot);
         fl_evq_free(&sim->evq, slot);
@@ -248,8 +272,10 @@ static void crash(struct fl_sim *sim, struct fl_node *node, uint64_t restart_aft
     node->up = false;
     node->paused_until_ns = 0;
     memset(node->state, FL_POISON_BYTE, node->service->state_size_bytes);
-    remove_timers(sim, node->id);
+    remove_process_events(sim, node->id);
     uint64_t id = emit_simple(sim, FL_TR_CRASH, node->id, cause, restart_after_ns);
+    sim->current_cause = id;
+    fl_disk_crash(&node->disk); /* unsynced writes: lost, kept or torn, each traced */
     if (restart_after_ns > 0) {
         sim->current_cause = id;
         uint32_t slot = alloc_event(sim, FL_EV_RESTART, node->id);
@@ -460,6 +486,46 @@ static void release_held(struct fl_sim *sim, uint32_t from, uint32_t to) {
     sim->held_count = kept;
 }
 
+static void complete_sync(struct fl_sim *sim, uint32_t slot) {
+    struct fl_event ev = *fl_evq_event(&sim->evq, slot);
+    struct fl_node *node = &sim->nodes[ev.node];
+    assert(node->up); /* a crash removed the syncs of its process */
+    if (node->paused_until_ns > sim->now_ns) {
+        defer(sim, slot, node);
+        return;
+    }
+    fl_evq_free(&sim->evq, slot);
+    sim->current_cause = ev.cause;
+    int status = fl_disk_sync_complete(&node->disk, ev.u.sync.mark);
+    struct fl_trace_record r = {.kind = FL_TR_DISK_SYNCED, .node = node->id, .peer = FL_NODE_NONE,
+                                .cause = ev.cause, .a = (uint64_t)(int64_t)status,
+                                .c = ev.u.sync.sync_id};
+    sim->current_cause = fl_sim_emit(sim, &r);
+    if (node->service->on_sync == NULL) return;
+    sim->current_node = node;
+    node->service->on_sync(node, node->state, ev.u.sync.sync_id, ev.u.sync.tag, status);
+    sim->current_node = NULL;
+}
+
+uint64_t fl_sim_sync(struct fl_sim *sim, struct fl_node *node, uint64_t tag) {
+    const struct fl_disk_params *p = &sim->scenario->disk;
+    uint64_t sync_id = sim->next_sync_id++;
+    struct fl_trace_record r = {.kind = FL_TR_DISK_SYNC, .node = node->id, .peer = FL_NODE_NONE,
+                                .cause = sim->current_cause, .c = sync_id};
+    uint64_t record = fl_sim_emit(sim, &r);
+    uint64_t latency = p->sync_latency_min_ns +
+                       fl_rng_exponential_ns(&node->disk.rng, p->sync_latency_tail_mean_ns,
+                                             p->sync_latency_tail_max_ns);
+    uint32_t slot = alloc_event(sim, FL_EV_SYNC, node->id);
+    struct fl_event *ev = fl_evq_event(&sim->evq, slot);
+    ev->cause = record;
+    ev->u.sync.mark = fl_disk_sync_mark(&node->disk);
+    ev->u.sync.sync_id = sync_id;
+    ev->u.sync.tag = tag;
+    fl_evq_push(&sim->evq, slot, sim->now_ns + latency);
+    return sync_id;
+}
+
 static void fire_timer(struct fl_sim *sim, uint32_t slot) {
     struct fl_event ev = *fl_evq_event(&sim->evq, slot);
     struct fl_node *node = &sim->nodes[ev.node];
@@ -569,6 +635,20 @@ static void apply_net_fault(struct fl_sim *sim, uint32_t index, const struct fl_
     }
 }
 
+/* The disk refuses to grow while any disk_full fault is on. A crash (a new
+ * process, the same disk) ends them: their undos then find nothing to undo. */
+static void disk_full(struct fl_sim *sim, struct fl_node *node, uint32_t index,
+                      const struct fl_event *ev) {
+    const struct fl_fault *f = &sim->plan.faults[index];
+    bool undo = (ev->flags & FL_EVF_UNDO) != 0;
+    if (undo && node->disk.full == 0) return;
+    node->disk.full = undo ? node->disk.full - 1 : node->disk.full + 1;
+    struct fl_disk_note note = {.kind = undo ? FL_DISK_NOTE_FULL_END : FL_DISK_NOTE_FULL_BEGIN,
+                                .file = ""};
+    fl_sim_disk_note(node, &note);
+    if (!undo && f->duration_ns > 0) schedule_fault(sim, index, sim->now_ns + f->duration_ns, true);
+}
+
 static void apply_fault(struct fl_sim *sim, uint32_t slot) {
     struct fl_event ev = *fl_evq_event(&sim->evq, slot);
     fl_evq_free(&sim->evq, slot);
@@ -590,6 +670,8 @@ static void apply_fault(struct fl_sim *sim, uint32_t slot) {
         fl_clock_jump(&node->clock, f->wall_delta_ns);
         emit_simple(sim, FL_TR_CLOCK_JUMP, node->id, ev.cause, (uint64_t)f->wall_delta_ns);
         break;
+    case FL_FAULT_DISK_FULL: disk_full(sim, node, index, &ev); break;
+    case FL_FAULT_DISK_CORRUPT: fl_disk_rot(&node->disk); break;
     default: assert(!"unknown fault kind");
     }
 }
@@ -603,6 +685,7 @@ static void dispatch(struct fl_sim *sim, uint32_t slot) {
     switch ((enum fl_event_kind)ev->kind) {
     case FL_EV_DELIVER: deliver(sim, slot); break;
     case FL_EV_TIMER: fire_timer(sim, slot); break;
+    case FL_EV_SYNC: complete_sync(sim, slot); break;
     case FL_EV_FAULT: apply_fault(sim, slot); break;
     case FL_EV_START:
         fl_evq_free(&sim->evq, slot);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "disk.h"
 #include "evq.h"
 #include "faultline/faultline.h"
 #include "net.h"
@@ -38,6 +39,7 @@ struct fl_node {
     void *state;              /* service->state_size_bytes, owned by the engine */
     struct fl_rng rng;        /* the node's own stream */
     struct fl_clock clock;
+    struct fl_disk disk;      /* survives crashes: only its cache is volatile */
     uint64_t paused_until_ns; /* events for the node wait until then */
     uint32_t id;
     uint32_t incarnation;     /* 0 on first boot */
@@ -76,6 +78,7 @@ struct fl_sim {
     uint32_t held_count;
     uint32_t held_capacity;
     uint64_t next_request_id;
+    uint64_t next_sync_id;
     struct fl_assert_site *sites; /* open addressing on name_hash; capacity a power of two */
     uint32_t site_count;
     uint32_t site_capacity;
@@ -94,10 +97,15 @@ struct fl_sim {
 /* sim.c */
 void fl_sim_send(struct fl_sim *sim, struct fl_node *from, uint32_t to, uint8_t mtype,
                  uint64_t request_id, const void *data, size_t size_bytes);
+/* Starts a sync of the node's disk; returns its id. */
+uint64_t fl_sim_sync(struct fl_sim *sim, struct fl_node *node, uint64_t tag);
 /* A violation found by a node's assertion (caused by the event it is handling)
  * or by a checker (cause = the last record before the check ran). */
 void fl_sim_violation(struct fl_sim *sim, uint32_t node, const char *check, const char *message);
 uint64_t fl_sim_emit(struct fl_sim *sim, struct fl_trace_record *record);
+
+/* Trace records of disk fault notes, attributed to the node and the current event. */
+void fl_sim_disk_note(void *node, const struct fl_disk_note *note);
 
 /* api.c */
 void fl_sim_sites_deinit(struct fl_sim *sim);

@@ -11,9 +11,9 @@
 
 #include "faultline/faultline.h"
 
-/* Fixed part of a record's encoding: id, time, cause, a, b, request_id (8 bytes
- * each), node, peer, text length (4 each), kind, sub (1 each). */
-#define ENCODED_FIXED_BYTES (6u * 8u + 3u * 4u + 2u)
+/* Fixed part of a record's encoding: id, time, cause, a, b, c, request_id (8
+ * bytes each), node, peer, text length (4 each), kind, sub (1 each). */
+#define ENCODED_FIXED_BYTES (7u * 8u + 3u * 4u + 2u)
 #define JSON_RECORD_BYTES_MAX 512u /* a record without its text never needs more */
 
 _Static_assert(FL_TRACE_HASH_BUFFER_BYTES >= 2 * ENCODED_FIXED_BYTES, "room for a record");
@@ -96,6 +96,7 @@ static void hash_record(struct fl_trace *trace, uint64_t id, const struct fl_tra
     p = put_u64(p, r->cause);
     p = put_u64(p, r->a);
     p = put_u64(p, r->b);
+    p = put_u64(p, r->c);
     p = put_u64(p, r->request_id);
     p = put_u32(p, r->node);
     p = put_u32(p, r->peer);
@@ -300,6 +301,27 @@ static void write_kind_fields(const struct fl_trace *trace, struct json *j,
     case FL_TR_CLOCK_JUMP: J_LIT(j, ",\"delta_ns\":"); j_i64(j, (int64_t)r->a); break;
     case FL_TR_NET: J_LIT(j, ",\"undo\":"); if (r->b) J_LIT(j, "true"); else J_LIT(j, "false"); break;
     case FL_TR_END: J_LIT(j, ",\"reason\":"); j_str(j, fl_stop_name((enum fl_stop)r->a)); break;
+    case FL_TR_DISK_WRITE:
+    case FL_TR_DISK_READ:
+        J_LIT(j, ",\"offset\":"); j_u64(j, r->a);
+        J_LIT(j, ",\"size\":"); j_u64(j, r->b);
+        J_LIT(j, ",\"status\":"); j_str(j, fl_strerror((int)(int64_t)r->c));
+        break;
+    case FL_TR_DISK_TRUNCATE:
+        J_LIT(j, ",\"size\":"); j_u64(j, r->b);
+        J_LIT(j, ",\"status\":"); j_str(j, fl_strerror((int)(int64_t)r->c));
+        break;
+    case FL_TR_DISK_SYNC: J_LIT(j, ",\"sync\":"); j_u64(j, r->c); break;
+    case FL_TR_DISK_SYNCED:
+        J_LIT(j, ",\"sync\":"); j_u64(j, r->c);
+        J_LIT(j, ",\"status\":"); j_str(j, fl_strerror((int)(int64_t)r->a));
+        break;
+    case FL_TR_DISK_FAULT:
+        J_LIT(j, ",\"fault\":"); j_str(j, fl_disk_fault_name(r->sub));
+        J_LIT(j, ",\"offset\":"); j_u64(j, r->a);
+        J_LIT(j, ",\"size\":"); j_u64(j, r->b);
+        J_LIT(j, ",\"detail\":"); j_u64(j, r->c);
+        break;
     case FL_TR_RESUME:
     case FL_TR_ANNOTATE:
     case FL_TR_VIOLATION: break;
@@ -321,11 +343,12 @@ static void j_kind(struct json *j, uint8_t kind) {
         KIND("drop"),     KIND("duplicate"), KIND("timer"),    KIND("crash"),
         KIND("restart"),  KIND("pause"),     KIND("resume"),   KIND("net"),
         KIND("clock_jump"), KIND("annotate"), KIND("violation"), KIND("end"),
-        KIND("hold"),
+        KIND("hold"),     KIND("disk_write"), KIND("disk_read"), KIND("disk_truncate"),
+        KIND("disk_sync"), KIND("disk_synced"), KIND("disk_fault"),
 #undef KIND
     };
-    _Static_assert(sizeof kinds / sizeof kinds[0] == FL_TR_HOLD + 1, "one entry per kind");
-    assert(kind >= FL_TR_START && kind <= FL_TR_HOLD);
+    _Static_assert(sizeof kinds / sizeof kinds[0] == FL_TR_KIND_LAST + 1, "one entry per kind");
+    assert(kind >= FL_TR_START && kind <= FL_TR_KIND_LAST);
     j_raw(j, kinds[kind].text, kinds[kind].len);
 }
 
@@ -342,7 +365,13 @@ static void write_json(struct fl_trace *trace, uint64_t id, const struct fl_trac
     J_LIT(&j, ",\"cause\":"); j_u64(&j, r->cause);
     write_kind_fields(trace, &j, r);
     if (r->text_len > 0) {
-        J_LIT(&j, ",\"text\":");
+        bool file = r->kind >= FL_TR_DISK_WRITE && r->kind != FL_TR_DISK_SYNC &&
+                    r->kind != FL_TR_DISK_SYNCED;
+        if (file) {
+            J_LIT(&j, ",\"file\":");
+        } else {
+            J_LIT(&j, ",\"text\":");
+        }
         write_escaped_text(trace, &j, r->text, r->text_len);
     }
     J_LIT(&j, "}\n");
@@ -352,7 +381,7 @@ static void write_json(struct fl_trace *trace, uint64_t id, const struct fl_trac
 }
 
 uint64_t fl_trace_emit(struct fl_trace *trace, const struct fl_trace_record *record) {
-    assert(record->kind >= FL_TR_START && record->kind <= FL_TR_HOLD);
+    assert(record->kind >= FL_TR_START && record->kind <= FL_TR_KIND_LAST);
     assert(record->text_len == 0 || record->text != NULL);
     uint64_t id = trace->next_id++;
     assert(record->cause < id); /* causes precede effects */
@@ -379,8 +408,23 @@ const char *fl_trace_kind_name(enum fl_trace_kind kind) {
     case FL_TR_VIOLATION: return "violation";
     case FL_TR_END: return "end";
     case FL_TR_HOLD: return "hold";
+    case FL_TR_DISK_WRITE: return "disk_write";
+    case FL_TR_DISK_READ: return "disk_read";
+    case FL_TR_DISK_TRUNCATE: return "disk_truncate";
+    case FL_TR_DISK_SYNC: return "disk_sync";
+    case FL_TR_DISK_SYNCED: return "disk_synced";
+    case FL_TR_DISK_FAULT: return "disk_fault";
     }
     return "?";
+}
+
+const char *fl_disk_fault_name(uint8_t note_kind) {
+    static const char *const names[] = {
+        "?",           "lost_write",    "misdirected",   "corrupt",       "read_error",
+        "sync_error",  "full",          "unsynced_lost", "unsynced_kept", "unsynced_torn",
+        "bit_rot",     "full_begin",    "full_end",
+    };
+    return note_kind < sizeof names / sizeof names[0] ? names[note_kind] : "?";
 }
 
 const char *fl_msg_type_name(enum fl_msg_type type) {

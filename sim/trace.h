@@ -45,7 +45,15 @@ enum fl_trace_kind {
     FL_TR_VIOLATION = 14, /* text = "check: message" */
     FL_TR_END = 15,       /* a = stop reason */
     FL_TR_HOLD = 16,      /* node = destination, peer = sender, b = message id: held on a link */
+    FL_TR_DISK_WRITE = 17,    /* text = file, a = offset, b = size, c = status */
+    FL_TR_DISK_READ = 18,     /* text = file, a = offset, b = size asked, c = status */
+    FL_TR_DISK_TRUNCATE = 19, /* text = file, b = new size, c = status */
+    FL_TR_DISK_SYNC = 20,     /* c = sync id */
+    FL_TR_DISK_SYNCED = 21,   /* c = sync id, a = status */
+    FL_TR_DISK_FAULT = 22,    /* sub = enum fl_disk_note_kind, text = file, a = offset,
+                                 b = size, c = detail */
 };
+#define FL_TR_KIND_LAST FL_TR_DISK_FAULT
 
 /* Message types on the wire, in send/deliver records' sub field. */
 enum fl_msg_type {
@@ -63,6 +71,7 @@ struct fl_trace_record {
     uint8_t sub;       /* send/deliver/drop/dup: enum fl_msg_type; deliver: +8 if corrupt */
     uint64_t a;
     uint64_t b;
+    uint64_t c;
     uint64_t request_id; /* request/reply messages, else 0 */
     const char *text;    /* annotate, net, violation; else NULL */
     uint32_t text_len;
@@ -97,5 +106,7 @@ uint64_t fl_trace_fingerprint(const struct fl_trace *trace);
 bool fl_trace_flush(struct fl_trace *trace);
 const char *fl_trace_kind_name(enum fl_trace_kind kind);
 const char *fl_msg_type_name(enum fl_msg_type type);
+/* The trace's name of a disk fault note (enum fl_disk_note_kind). */
+const char *fl_disk_fault_name(uint8_t note_kind);
 
 #endif /* FL_TRACE_H */

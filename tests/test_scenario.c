@@ -560,7 +560,7 @@ static void test_unknown_fault_type_lists_the_types(void **state) {
     expect_error("{" BASE ",'faults':[{'at':'1s','type':'partition'}]}",
                  "x.json: $.faults[0].type: unknown fault type \"partition\" (types: isolate, "
                  "split, bridge, oneway, hold, release, heal, crash, restart, pause, "
-                 "clock_jump)");
+                 "clock_jump, disk_full, disk_corrupt)");
 }
 
 static void test_fault_key_not_allowed_for_its_type_is_rejected(void **state) {
@@ -854,7 +854,8 @@ static void test_key_with_control_characters_is_escaped(void **state) {
     (void)state;
     expect_error("{" BASE ",'a\\nb':1}",
                  "x.json: $[\"a\\u000ab\"]: unknown key (allowed: name, description, model, "
-                 "variant, params, nodes, clients, duration, budget, network, clocks, faults, swarm)");
+                 "variant, params, nodes, clients, duration, budget, network, clocks, faults, swarm, "
+                 "disk)");
 }
 
 static void test_node_name_formats_servers_then_clients(void **state) {
@@ -903,6 +904,50 @@ static void test_swarm_is_parsed(void **state) {
     assert_false(sc->swarm.crashes.present);
     assert_true(sc->swarm.clock_jumps.present);
     assert_int_equal(sc->swarm.clock_jumps.duration.max, 2000000000);
+    fl_scenario_free(sc);
+}
+
+static void test_disk_parameters_are_checked(void **state) {
+    (void)state;
+    expect_error("{" BASE ",'disk':{'sector_size':1024}}",
+                 "x.json: $.disk.sector_size: expected 512 or 4096, got 1024");
+    expect_error("{" BASE ",'disk':{'unsynced':{'lost':0.5,'kept':0.4}}}",
+                 "x.json: $.disk.unsynced: expected lost + kept + torn = 1, got 0.900000");
+    expect_error("{" BASE ",'disk':{'read_error':2}}",
+                 "x.json: $.disk.read_error: expected a probability from 0 to 1, got 2");
+    expect_error("{" BASE ",'disk':{'quota':100}}",
+                 "x.json: $.disk.quota: expected 0 (unlimited) or at least one sector (512 "
+                 "bytes), got 100");
+    expect_error("{" BASE ",'disk':{'sync_latency_tail_mean':'2ms','sync_latency_tail_max':'1ms'}}",
+                 "x.json: $.disk.sync_latency_tail_max: expected a duration from 2ms to 1h, got "
+                 "\"1ms\"");
+    expect_error("{" BASE ",'disk':{'torn':0.5}}",
+                 "x.json: $.disk.torn: unknown key (allowed: sector_size, sync_latency_min, "
+                 "sync_latency_tail_mean, sync_latency_tail_max, unsynced, read_error, sync_error, "
+                 "corruption, lost_write, misdirected_write, quota)");
+    expect_error("{" BASE ",'faults':[{'at':'1s','type':'disk_full','node':'n9'}]}",
+                 "x.json: $.faults[0].node: node \"n9\" does not exist (servers are n1..n5, "
+                 "clients c1..c2)");
+}
+
+static void test_disk_parameters_are_parsed_with_defaults(void **state) {
+    (void)state;
+    struct fl_scenario *sc = parse_ok("{" BASE "}");
+    assert_int_equal(sc->disk.sector_bytes, 512);
+    assert_int_equal(sc->disk.unsynced_lost_ppm, 1000000);
+    assert_int_equal(sc->disk.sync_latency_min_ns, 1000000);
+    fl_scenario_free(sc);
+    sc = parse_ok("{" BASE ",'disk':{'sector_size':4096,'unsynced':{'lost':0.2,'kept':0.3,"
+                  "'torn':0.5},'corruption':0.001,'quota':1048576,'sync_latency_tail_mean':'1ms'},"
+                  "'faults':[{'at':'1s','type':'disk_full','node':'n1','duration':'2s'},"
+                  "{'at':'2s','type':'disk_corrupt','node':'n2'}]}");
+    assert_int_equal(sc->disk.sector_bytes, 4096);
+    assert_int_equal(sc->disk.unsynced_torn_ppm, 500000);
+    assert_int_equal(sc->disk.corrupt_ppm, 1000);
+    assert_int_equal(sc->disk.quota_bytes, 1048576);
+    assert_int_equal(sc->disk.sync_latency_tail_max_ns, 20000000);
+    assert_int_equal(sc->faults[0].kind, FL_FAULT_DISK_FULL);
+    assert_int_equal(sc->faults[1].kind, FL_FAULT_DISK_CORRUPT);
     fl_scenario_free(sc);
 }
 
@@ -984,6 +1029,8 @@ int main(void) {
         cmocka_unit_test(test_node_name_formats_servers_then_clients),
         cmocka_unit_test(test_swarm_ranges_are_checked),
         cmocka_unit_test(test_swarm_is_parsed),
+        cmocka_unit_test(test_disk_parameters_are_checked),
+        cmocka_unit_test(test_disk_parameters_are_parsed_with_defaults),
         cmocka_unit_test(test_free_accepts_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

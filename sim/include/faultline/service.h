@@ -19,6 +19,15 @@
  *   - messages are bytes: encode explicitly, never send a pointer;
  *   - time comes from fl_mono_ns / fl_wall_ns, randomness from fl_random*.
  *
+ * Disk: every node has its own disk of named files. Writes, reads and truncates
+ * act at once on the node's volatile cache (as with a POSIX page cache: a read
+ * sees the node's own writes); nothing is durable until a later fl_disk_sync
+ * completes, which takes time and is reported by on_sync. A crash drops, keeps
+ * or tears (sector by sector) whatever was not durable; a restart sees only
+ * what the disk holds. Injected disk faults are status codes the model must
+ * handle (FL_EIO, FL_ENOSPC), or silent (lost, misdirected, corrupted writes:
+ * only a checksum notices). docs/disk-model.md describes it all.
+ *
  * Node ids: servers are 0 .. server_count-1 (written n1 .. nN in scenarios and
  * traces), clients follow them (c1 .. cM). Clients are nodes too: they run the
  * model's client service over the same faulty network.
@@ -47,6 +56,16 @@ typedef uint32_t fl_node_id;  /* servers first, then clients */
 typedef uint64_t fl_timer_id; /* never 0 for a live timer */
 
 #define FL_NODE_NONE UINT32_MAX
+
+/* Status codes of disk calls: injected faults are values, not crashes. */
+enum fl_status {
+    FL_OK = 0,
+    FL_EIO = -5,      /* the device failed: a read error, a failed sync */
+    FL_ENOSPC = -28,  /* the disk is full */
+};
+const char *fl_strerror(int status);
+
+#define FL_FILE_NAME_MAX 32 /* bytes of a file name, the terminating NUL included */
 
 /* A client request as the server sees it. Plain data: a server may store it in
  * its state and reply later (or never). */
@@ -78,6 +97,12 @@ struct fl_service {
     /* Client side: the reply to the request fl_request returned request_id for. */
     void (*on_reply)(fl_node *node, void *state, fl_node_id from, uint64_t request_id,
                      const uint8_t *data, size_t size_bytes);
+
+    /* The sync fl_disk_sync returned sync_id for completed: with FL_OK every
+     * write and truncate issued before it is durable; with FL_EIO none of
+     * them is (they stay pending, as after a failed fsync). A crash before
+     * completion cancels it. */
+    void (*on_sync)(fl_node *node, void *state, uint64_t sync_id, uint64_t tag, int status);
 };
 
 /* A model parameter a scenario may set under "params". Values are integers;
@@ -153,6 +178,24 @@ int64_t fl_wall_ns(const fl_node *node);
 fl_timer_id fl_timer_set(fl_node *node, uint64_t delay_ns, uint64_t tag);
 /* Returns false if the timer already fired or was cancelled. */
 bool fl_timer_cancel(fl_node *node, fl_timer_id timer);
+
+/* --- disk: the node's own files ------------------------------------------------ */
+
+/* Writes size_bytes at offset (a file grows as needed, holes read as zeros).
+ * FL_OK or FL_ENOSPC (nothing written). Durable only after a sync. */
+int fl_disk_write(fl_node *node, const char *file, uint64_t offset, const void *data,
+                  size_t size_bytes);
+/* Reads up to size_bytes at offset into out; *read_bytes gets how many (short at
+ * the end of the file, 0 for a missing file). FL_OK or FL_EIO. */
+int fl_disk_read(fl_node *node, const char *file, uint64_t offset, void *out, size_t size_bytes,
+                 size_t *read_bytes);
+/* Cuts or extends (with zeros) the file to size_bytes; durable after a sync. */
+int fl_disk_truncate(fl_node *node, const char *file, uint64_t size_bytes);
+/* The file's size as the node sees it now; 0 for a missing file. */
+uint64_t fl_disk_size(fl_node *node, const char *file);
+/* Starts making every write and truncate issued so far durable; on_sync reports
+ * the outcome with this id and tag. */
+uint64_t fl_disk_sync(fl_node *node, uint64_t tag);
 
 /* --- randomness: the node's own seeded stream ------------------------------- */
 
