@@ -1410,11 +1410,13 @@ static bool set_defaults(struct parse *p, const char *file_name) {
 /* --- swarm ---------------------------------------------------------------------- */
 
 #define SWARM_EVERY_NS_MIN FL_NS_PER_MS /* a fault every millisecond at most */
-#define SWARM_KIND_COUNT 9
+#define SWARM_KIND_COUNT 15
 
 static const char *const swarm_keys[] = {
     "enable",  "until",    "loss",       "duplicate", "corrupt", "latency_tail_mean",
     "drift_ppm_max", "partitions", "crashes", "pauses", "clock_jumps",
+    "disk_read_error", "disk_sync_error", "disk_corruption", "disk_lost_write",
+    "disk_misdirected_write", "disk_sync_latency_tail_mean",
 };
 static const char *const swarm_process_keys[] = {"every", "duration"};
 static const char *const swarm_jump_keys[] = {"every", "delta"};
@@ -1503,7 +1505,19 @@ static bool parse_swarm(struct parse *p, const cJSON *object) {
               get_process(p, object, "partitions", "duration", &swarm->partitions) &&
               get_process(p, object, "crashes", "duration", &swarm->crashes) &&
               get_process(p, object, "pauses", "duration", &swarm->pauses) &&
-              get_process(p, object, "clock_jumps", "delta", &swarm->clock_jumps);
+              get_process(p, object, "clock_jumps", "delta", &swarm->clock_jumps) &&
+              get_range(p, object, "disk_read_error", RANGE_PROBABILITY, 0, 0,
+                        &swarm->disk_read_error) &&
+              get_range(p, object, "disk_sync_error", RANGE_PROBABILITY, 0, 0,
+                        &swarm->disk_sync_error) &&
+              get_range(p, object, "disk_corruption", RANGE_PROBABILITY, 0, 0,
+                        &swarm->disk_corruption) &&
+              get_range(p, object, "disk_lost_write", RANGE_PROBABILITY, 0, 0,
+                        &swarm->disk_lost_write) &&
+              get_range(p, object, "disk_misdirected_write", RANGE_PROBABILITY, 0, 0,
+                        &swarm->disk_misdirected_write) &&
+              get_range(p, object, "disk_sync_latency_tail_mean", RANGE_DURATION, 0,
+                        NETWORK_DURATION_NS_MAX, &swarm->disk_sync_latency_tail_mean);
     swarm->until_ns = (uint64_t)until_ns;
     return ok;
 }

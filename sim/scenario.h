@@ -132,6 +132,12 @@ struct fl_swarm {
     struct fl_swarm_process crashes;
     struct fl_swarm_process pauses;
     struct fl_swarm_process clock_jumps; /* duration: |wall_delta| range */
+    struct fl_range disk_read_error;     /* ppm, each replacing its disk.* rate */
+    struct fl_range disk_sync_error;
+    struct fl_range disk_corruption;
+    struct fl_range disk_lost_write;
+    struct fl_range disk_misdirected_write;
+    struct fl_range disk_sync_latency_tail_mean; /* ns */
 };
 
 struct fl_scenario {

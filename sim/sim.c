@@ -97,7 +97,8 @@ static void init_node(struct fl_sim *sim, uint32_t id) {
     } else {
         fl_rng_init_indexed(&disk_rng, sim->seed, "disk/server", id);
     }
-    fl_disk_init(&node->disk, &sc->disk, &disk_rng, &sim->alloc_count, fl_sim_disk_note, node);
+    fl_disk_init(&node->disk, &sim->plan.disk, &disk_rng, &sim->alloc_count, fl_sim_disk_note,
+                 node);
 }
 
 void fl_sim_disk_note(void *ctx, const struct fl_disk_note *note) {
@@ -508,7 +509,7 @@ static void complete_sync(struct fl_sim *sim, uint32_t slot) {
 }
 
 uint64_t fl_sim_sync(struct fl_sim *sim, struct fl_node *node, uint64_t tag) {
-    const struct fl_disk_params *p = &sim->scenario->disk;
+    const struct fl_disk_params *p = &sim->plan.disk;
     uint64_t sync_id = sim->next_sync_id++;
     struct fl_trace_record r = {.kind = FL_TR_DISK_SYNC, .node = node->id, .peer = FL_NODE_NONE,
                                 .cause = sim->current_cause, .c = sync_id};

@@ -92,6 +92,29 @@ static void draw_network(struct fl_run_plan *plan, const struct fl_scenario *sc,
     }
 }
 
+static void draw_disk(struct fl_run_plan *plan, const struct fl_scenario *sc, uint64_t seed,
+                      struct json_out *json) {
+    const struct fl_swarm *sw = &sc->swarm;
+    struct fl_disk_params *d = &plan->disk;
+    draw_probability(sc, seed, "disk_read_error", &sw->disk_read_error, &d->read_error_ppm, json);
+    draw_probability(sc, seed, "disk_sync_error", &sw->disk_sync_error, &d->sync_error_ppm, json);
+    draw_probability(sc, seed, "disk_corruption", &sw->disk_corruption, &d->corrupt_ppm, json);
+    draw_probability(sc, seed, "disk_lost_write", &sw->disk_lost_write, &d->lost_write_ppm, json);
+    draw_probability(sc, seed, "disk_misdirected_write", &sw->disk_misdirected_write,
+                     &d->misdirected_ppm, json);
+    struct fl_rng rng;
+    if (sw->disk_sync_latency_tail_mean.present) {
+        json_key(json, "disk_sync_latency_tail_mean_ns");
+        uint64_t mean = 0;
+        if (knob_on(sc, &rng, seed, "disk_sync_latency_tail_mean", true)) {
+            mean = (uint64_t)uniform_in(&rng, &sw->disk_sync_latency_tail_mean);
+        }
+        d->sync_latency_tail_mean_ns = mean;
+        if (d->sync_latency_tail_max_ns < mean * 20) d->sync_latency_tail_max_ns = mean * 20;
+        json_append(json, "%llu", (unsigned long long)mean);
+    }
+}
+
 /* --- random faults ------------------------------------------------------------ */
 
 enum swarm_kind { KIND_PARTITIONS, KIND_CRASHES, KIND_PAUSES, KIND_CLOCK_JUMPS };
@@ -267,6 +290,7 @@ void fl_run_plan_init(struct fl_run_plan *plan, const struct fl_scenario *sc, ui
                       uint64_t *alloc_count) {
     memset(plan, 0, sizeof *plan);
     plan->net = sc->net;
+    plan->disk = sc->disk;
     plan->drift_ppm_max = sc->clocks.drift_ppm_max;
     struct json_out json = {plan->json, 0, sizeof plan->json};
     json_append(&json, "{");
@@ -275,6 +299,7 @@ void fl_run_plan_init(struct fl_run_plan *plan, const struct fl_scenario *sc, ui
     const struct fl_swarm *sw = &sc->swarm;
     if (sw->present) {
         draw_network(plan, sc, seed, &json);
+        draw_disk(plan, sc, seed, &json);
         const struct process_spec specs[] = {
             {"partitions", KIND_PARTITIONS, &sw->partitions},
             {"crashes", KIND_CRASHES, &sw->crashes},

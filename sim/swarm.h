@@ -26,6 +26,7 @@
 
 struct fl_run_plan {
     struct fl_link_params net;  /* every link's parameters unless the scenario overrides it */
+    struct fl_disk_params disk; /* every node's disk */
     int32_t drift_ppm_max;      /* clocks.drift_ppm_max, or the swarm's draw */
     struct fl_fault *faults;    /* timeline and drawn faults, by at_ns (timeline first on ties) */
     uint32_t fault_count;

@@ -887,6 +887,9 @@ static void test_swarm_ranges_are_checked(void **state) {
     expect_error("{" BASE ",'swarm':{'until':'40s'}}",
                  "x.json: $.swarm.until: expected a duration greater than 0s and at most 30s, "
                  "got \"40s\"");
+    expect_error("{" BASE ",'swarm':{'disk_read_error':[0.5,0.1]}}",
+                 "x.json: $.swarm.disk_read_error: expected a range with min <= max, got an "
+                 "array");
     expect_error("{" BASE ",'swarm':{'crash':{}}}",
                  "x.json: $.swarm.crash: unknown key (did you mean \"crashes\"?)");
 }

@@ -176,6 +176,23 @@ static void test_adding_a_knob_leaves_the_others_alone(void **state) {
     fl_scenario_free(large);
 }
 
+static void test_disk_knobs_replace_the_disk_rates(void **state) {
+    (void)state;
+    struct fl_scenario *sc = swarm_scenario(
+        "\"disk\":{\"read_error\":0.5},\"swarm\":{\"enable\":1,\"disk_read_error\":[0.01,0.01],"
+        "\"disk_corruption\":[0.2,0.3],\"disk_sync_latency_tail_mean\":[\"1ms\",\"1ms\"]}");
+    uint64_t allocs = 0;
+    struct fl_run_plan plan;
+    fl_run_plan_init(&plan, sc, 5, &allocs);
+    assert_int_equal(plan.disk.read_error_ppm, 10000);
+    assert_true(plan.disk.corrupt_ppm >= 200000 && plan.disk.corrupt_ppm <= 300000);
+    assert_int_equal(plan.disk.sync_latency_tail_mean_ns, 1000000);
+    assert_true(plan.disk.sync_latency_tail_max_ns >= 20000000);
+    assert_non_null(strstr(plan.json, "\"disk_read_error\":0.010000"));
+    fl_run_plan_deinit(&plan);
+    fl_scenario_free(sc);
+}
+
 /* End to end: the mix reaches the run, and the run reports it. */
 static void test_the_run_uses_and_reports_its_mix(void **state) {
     (void)state;
@@ -198,6 +215,7 @@ int main(void) {
         cmocka_unit_test(test_enable_zero_and_one),
         cmocka_unit_test(test_drawn_faults_start_and_end_before_until),
         cmocka_unit_test(test_adding_a_knob_leaves_the_others_alone),
+        cmocka_unit_test(test_disk_knobs_replace_the_disk_rates),
         cmocka_unit_test(test_the_run_uses_and_reports_its_mix),
     };
     return cmocka_run_group_tests_name("swarm", tests, NULL, NULL);
