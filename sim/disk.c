@@ -282,8 +282,7 @@ static void resolve_at_crash(struct fl_disk *disk, const struct fl_disk_op *op) 
 void fl_disk_crash(struct fl_disk *disk) {
     for (uint32_t i = 0; i < disk->pending_count; i++) resolve_at_crash(disk, &disk->pending[i]);
     pending_clear(disk);
-    disk->full = 0;
-    disk->cache_bytes = 0;
+    disk->cache_bytes = 0; /* a disk_full fault outlives the process: full stays */
     for (uint32_t i = 0; i < disk->file_count; i++) {
         struct fl_disk_file *f = &disk->files[i];
         bytes_resize(disk, &f->cache, 0);

@@ -636,13 +636,13 @@ static void apply_net_fault(struct fl_sim *sim, uint32_t index, const struct fl_
     }
 }
 
-/* The disk refuses to grow while any disk_full fault is on. A crash (a new
- * process, the same disk) ends them: their undos then find nothing to undo. */
+/* The disk refuses to grow while any disk_full fault is on; it is the device
+ * that is full, so a crash and restart of the process change nothing. */
 static void disk_full(struct fl_sim *sim, struct fl_node *node, uint32_t index,
                       const struct fl_event *ev) {
     const struct fl_fault *f = &sim->plan.faults[index];
     bool undo = (ev->flags & FL_EVF_UNDO) != 0;
-    if (undo && node->disk.full == 0) return;
+    assert(!undo || node->disk.full > 0);
     node->disk.full = undo ? node->disk.full - 1 : node->disk.full + 1;
     struct fl_disk_note note = {.kind = undo ? FL_DISK_NOTE_FULL_END : FL_DISK_NOTE_FULL_BEGIN,
                                 .file = ""};
