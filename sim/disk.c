@@ -239,6 +239,7 @@ int fl_disk_sync_complete(struct fl_disk *disk, uint64_t mark) {
         free(disk->pending[done].data);
         done++;
     }
+    if (done == 0) return FL_OK; /* nothing was pending (pending may even be NULL) */
     memmove(disk->pending, disk->pending + done,
             (disk->pending_count - done) * sizeof disk->pending[0]);
     disk->pending_count -= done;

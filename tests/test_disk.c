@@ -77,6 +77,18 @@ static void test_reads_see_own_writes_before_sync(void **state) {
     fl_disk_deinit(&disk);
 }
 
+static void test_sync_with_nothing_written_succeeds(void **state) {
+    (void)state;
+    struct fl_disk_params params = quiet_params();
+    struct note_counts counts = {0};
+    uint64_t allocs = 0;
+    struct fl_disk disk;
+    disk_open(&disk, &params, 1, &counts, &allocs);
+    assert_int_equal(fl_disk_sync_complete(&disk, fl_disk_sync_mark(&disk)), FL_OK);
+    fl_disk_crash(&disk);
+    fl_disk_deinit(&disk);
+}
+
 static void test_synced_write_survives_a_crash_unsynced_is_lost(void **state) {
     (void)state;
     struct fl_disk_params params = quiet_params();
@@ -417,6 +429,7 @@ static void test_same_seed_same_disk_bytes(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reads_see_own_writes_before_sync),
+        cmocka_unit_test(test_sync_with_nothing_written_succeeds),
         cmocka_unit_test(test_synced_write_survives_a_crash_unsynced_is_lost),
         cmocka_unit_test(test_crash_fates_match_configured_fractions),
         cmocka_unit_test(test_torn_write_keeps_whole_sectors_only),

@@ -50,9 +50,38 @@ struct cli_divergence {
 bool cli_check_determinism(const struct fl_scenario *scenario,
                            const struct fl_run_options *options, struct fl_result *result,
                            struct cli_divergence *divergence);
+/* The same, handing over the first run's simulation (for its assertion counts)
+ * instead of destroying it; the caller destroys it. The runs are the same as
+ * cli_check_determinism's, so both flag the same seeds. */
+bool cli_check_determinism_keep(const struct fl_scenario *scenario,
+                                const struct fl_run_options *options, struct fl_result *result,
+                                struct cli_divergence *divergence, struct fl_sim **first_sim);
 /* Prints a divergence for a human, naming the scenario and seed. */
 void cli_print_divergence(FILE *out, const char *scenario_path, uint64_t seed,
                           const struct cli_divergence *divergence);
+
+/* run.c: one seed of one scenario, as `run` and `replay` do it: load, trace
+ * (written atomically), run or check determinism, print the report (human or
+ * --json), return the exit status. */
+struct cli_seed_request {
+    const char *command;       /* "run" or "replay", for messages */
+    const char *scenario_path;
+    const char *trace_path;    /* NULL: no trace */
+    uint64_t seed;
+    uint64_t events_max;       /* 0: the scenario's budget */
+    bool json;
+    bool check_determinism;
+    bool expect_fingerprint;   /* compare the fingerprint with expected_fingerprint */
+    uint64_t expected_fingerprint;
+};
+struct cli_seed_outcome {
+    struct fl_result result;   /* the run's (run 1's under check_determinism) */
+    bool ran;                  /* false: bad input or an internal error, nothing ran */
+    bool nondeterministic;     /* check_determinism found a divergence */
+    bool reproduced;           /* the fingerprint is the expected one (or none expected) */
+    bool trace_written;        /* the trace file is complete, under its name */
+};
+int cli_run_seed(const struct cli_seed_request *request, struct cli_seed_outcome *outcome);
 
 /* Strict numbers: the whole text must be a decimal integer in range. */
 bool cli_parse_u64(const char *text, uint64_t *out);

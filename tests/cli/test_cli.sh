@@ -170,15 +170,33 @@ else
     echo "# python3 not found: skipping JSON validation of the reports (key checks still run)"
 fi
 
+# A scenario of a model's default (correct) variant must pass; one of a buggy
+# variant may fail on seed 1 (or not: its bug may need another seed).
+declare -A default_variant=()
+current_model=
+while IFS= read -r line; do
+    if [[ $line =~ ^([a-z_]+):\  ]]; then
+        current_model=${BASH_REMATCH[1]}
+    elif [[ $line =~ ^\ +([a-z_]+)\ .*\(default\)$ ]]; then
+        default_variant[$current_model]=${BASH_REMATCH[1]}
+    fi
+done < <("$FAULTLINE" list)
+
 scenario_count=0
 while IFS= read -r -d '' file; do
     scenario_count=$((scenario_count + 1))
     rel=${file#"$ROOT"/}
-    expected=0
-    [[ $rel == scenarios/echo/shared-buffer.json ]] && expected=1
-    begin "run $rel --seed 1 --json exits $expected with a complete report"
+    begin "run $rel --seed 1 --json: a complete report, a pass unless the variant is buggy"
     run "$FAULTLINE" run "$file" --seed 1 --json
-    want_status $expected
+    model=$(field model "$OUT")
+    variant=$(field variant "$OUT")
+    if [[ -n $model && $variant != "${default_variant[$model]:-}" ]]; then
+        [[ $status == 0 || $status == 1 ]] || fail "expected exit status 0 or 1, got $status"
+        expected=$status
+    else
+        expected=0
+        want_status 0
+    fi
     for key in "${KEYS[@]}"; do
         grep -qF "\"$key\":" "$OUT" || fail "the JSON report lacks the key \"$key\""
     done
