@@ -57,21 +57,14 @@ void fl_trace_deinit(struct fl_trace *trace) {
     memset(trace, 0, sizeof *trace);
 }
 
-/* Little-endian on every host, so fingerprints agree across architectures; one
- * store each (gcc does not merge a byte loop into a store). */
+/* Little-endian on every host, so fingerprints agree across architectures. */
 static inline uint8_t *put_u64(uint8_t *p, uint64_t v) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    memcpy(p, &v, 8);
+    fl_put_u64(p, v);
     return p + 8;
 }
 
 static inline uint8_t *put_u32(uint8_t *p, uint32_t v) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap32(v);
-#endif
-    memcpy(p, &v, 4);
+    fl_put_u32(p, v);
     return p + 4;
 }
 

@@ -12,19 +12,10 @@
 
 #define MESSAGE_BYTES 16
 
-static void put_u64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static uint64_t get_u64(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 static void send_seq(fl_node *node, fl_node_id to, uint64_t seq) {
     uint8_t msg[MESSAGE_BYTES];
-    put_u64(msg, seq);
-    put_u64(msg + 8, ~seq); /* the check: a flipped bit breaks the pair */
+    fl_put_u64(msg, seq);
+    fl_put_u64(msg + 8, ~seq); /* the check: a flipped bit breaks the pair */
     fl_send(node, to, msg, sizeof msg);
 }
 
@@ -73,8 +64,8 @@ static void probe_on_message(fl_node *node, void *state, fl_node_id from, const 
     struct probe_state *s = state;
     s->received++;
     if (from < PROBE_NODES_MAX) s->from[from]++;
-    uint64_t seq = get_u64(data);
-    if (size_bytes != MESSAGE_BYTES || get_u64(data + 8) != ~seq) {
+    uint64_t seq = fl_get_u64(data);
+    if (size_bytes != MESSAGE_BYTES || fl_get_u64(data + 8) != ~seq) {
         s->corrupt++;
         return;
     }
@@ -120,6 +111,15 @@ struct fl_scenario *probe_scenario(const char *json_text) {
     struct fl_error error;
     struct fl_scenario *scenario =
         fl_scenario_parse(json_text, strlen(json_text), "probe.json", probe_models, &error);
+    if (scenario == NULL) fail_msg("%s", error.message);
+    return scenario;
+}
+
+struct fl_scenario *load_shipped(const char *relative) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", FL_SOURCE_DIR, relative);
+    struct fl_error error;
+    struct fl_scenario *scenario = fl_scenario_load(path, fl_models_builtin, &error);
     if (scenario == NULL) fail_msg("%s", error.message);
     return scenario;
 }

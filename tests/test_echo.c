@@ -13,15 +13,7 @@
 
 #include "faultline/faultline.h"
 #include "models/registry.h"
-
-static struct fl_scenario *load(const char *relative) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", FL_SOURCE_DIR, relative);
-    struct fl_error error;
-    struct fl_scenario *scenario = fl_scenario_load(path, fl_models_builtin, &error);
-    if (scenario == NULL) fail_msg("%s", error.message);
-    return scenario;
-}
+#include "probe.h"
 
 static void run(const struct fl_scenario *scenario, uint64_t seed, struct fl_result *result) {
     struct fl_run_options options = {.seed = seed};
@@ -32,7 +24,7 @@ static void run(const struct fl_scenario *scenario, uint64_t seed, struct fl_res
 }
 
 static uint32_t failures(const char *relative, uint64_t seeds, const char *check) {
-    struct fl_scenario *scenario = load(relative);
+    struct fl_scenario *scenario = load_shipped(relative);
     uint32_t failed = 0;
     for (uint64_t seed = 1; seed <= seeds; seed++) {
         struct fl_result r;
@@ -74,7 +66,7 @@ static void test_shared_buffer_bug_hides_without_overlap(void **state) {
 
 static void test_failing_seed_replays_to_the_same_violation(void **state) {
     (void)state;
-    struct fl_scenario *scenario = load("scenarios/echo/shared-buffer.json");
+    struct fl_scenario *scenario = load_shipped("scenarios/echo/shared-buffer.json");
     struct fl_result first, again;
     run(scenario, 17, &first);
     run(scenario, 17, &again);

@@ -15,18 +15,9 @@
 #include "models/registry.h"
 #include "probe.h"
 
-static struct fl_scenario *load(const char *relative) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", FL_SOURCE_DIR, relative);
-    struct fl_error error;
-    struct fl_scenario *scenario = fl_scenario_load(path, fl_models_builtin, &error);
-    if (scenario == NULL) fail_msg("%s", error.message);
-    return scenario;
-}
-
 static void test_violation_stops_the_run_and_fails_it(void **state) {
     (void)state;
-    struct fl_scenario *scenario = load("scenarios/echo/shared-buffer.json");
+    struct fl_scenario *scenario = load_shipped("scenarios/echo/shared-buffer.json");
     struct fl_run_options options = {.seed = 1};
     struct fl_sim *sim = fl_sim_create(scenario, &options);
     struct fl_result result;
@@ -44,7 +35,7 @@ static void test_violation_stops_the_run_and_fails_it(void **state) {
 
 static void test_budget_exhaustion_is_reported_as_a_violation(void **state) {
     (void)state;
-    struct fl_scenario *scenario = load("scenarios/echo/calm.json");
+    struct fl_scenario *scenario = load_shipped("scenarios/echo/calm.json");
     struct fl_run_options options = {.seed = 1, .events_max = 100};
     struct fl_sim *sim = fl_sim_create(scenario, &options);
     struct fl_result result;
@@ -232,7 +223,7 @@ static void test_no_heap_allocation_once_warm(void **state) {
 
 static void test_two_simulations_side_by_side_do_not_interfere(void **state) {
     (void)state;
-    struct fl_scenario *scenario = load("scenarios/echo/partition.json");
+    struct fl_scenario *scenario = load_shipped("scenarios/echo/partition.json");
     struct fl_run_options options = {.seed = 5};
     struct fl_sim *alone = fl_sim_create(scenario, &options);
     struct fl_result alone_result;

@@ -21,6 +21,7 @@
 
 #include "faultline/faultline.h"
 #include "models/registry.h"
+#include "probe.h"
 #include "sim_internal.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -50,15 +51,6 @@ static char *read_text(const char *relative, size_t *size) {
     text[*size] = '\0';
     fclose(f);
     return text;
-}
-
-static struct fl_scenario *load(const char *relative) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", FL_SOURCE_DIR, relative);
-    struct fl_error error;
-    struct fl_scenario *scenario = fl_scenario_load(path, fl_models_builtin, &error);
-    if (scenario == NULL) fail_msg("%s", error.message);
-    return scenario;
 }
 
 /* A shipped scenario with its variant replaced (it must name none). */
@@ -108,7 +100,7 @@ static void assert_every_seed_passes(const struct fl_scenario *scenario, uint64_
  * first failing seed (0 if none). */
 static uint32_t scan_for_bug(const char *relative, const char *check, uint32_t wanted,
                              uint64_t *first) {
-    struct fl_scenario *scenario = load(relative);
+    struct fl_scenario *scenario = load_shipped(relative);
     uint32_t failed = 0, named = 0;
     *first = 0;
     for (uint64_t seed = 1; seed <= SEEDS && failed < wanted; seed++) {
@@ -132,14 +124,14 @@ static uint32_t scan_for_bug(const char *relative, const char *check, uint32_t w
 
 static void test_correct_keeps_every_acknowledged_record_through_every_disk_fault(void **state) {
     (void)state;
-    struct fl_scenario *scenario = load("scenarios/wal/everything.json");
+    struct fl_scenario *scenario = load_shipped("scenarios/wal/everything.json");
     assert_every_seed_passes(scenario, SEEDS);
     fl_scenario_free(scenario);
 }
 
 static void test_correct_keeps_every_acknowledged_record_through_crashes(void **state) {
     (void)state;
-    struct fl_scenario *scenario = load("scenarios/wal/crashes.json");
+    struct fl_scenario *scenario = load_shipped("scenarios/wal/crashes.json");
     assert_every_seed_passes(scenario, SEEDS);
     fl_scenario_free(scenario);
 }
@@ -154,7 +146,7 @@ static void test_everything_exercises_every_recovery_path(void **state) {
     };
     enum { PATHS = sizeof paths / sizeof paths[0] };
     uint64_t held[PATHS] = {0};
-    struct fl_scenario *scenario = load("scenarios/wal/everything.json");
+    struct fl_scenario *scenario = load_shipped("scenarios/wal/everything.json");
     for (uint64_t seed = 1; seed <= 200; seed++) {
         struct fl_run_options options = {.seed = seed};
         struct fl_sim *sim = fl_sim_create(scenario, &options);
@@ -224,7 +216,7 @@ static void assert_replays(const char *relative, const char *check) {
     uint64_t seed = 0;
     scan_for_bug(relative, check, 1, &seed);
     assert_true(seed > 0);
-    struct fl_scenario *scenario = load(relative);
+    struct fl_scenario *scenario = load_shipped(relative);
     struct fl_result first, again;
     run(scenario, seed, &first);
     run(scenario, seed, &again);
@@ -280,7 +272,7 @@ static void assert_same_disks(const struct fl_sim *a, const struct fl_sim *b) {
  * after crashes, tears and device faults; another seed leaves other bytes. */
 static void test_same_seed_leaves_the_same_bytes_on_every_disk(void **state) {
     (void)state;
-    struct fl_scenario *scenario = load("scenarios/wal/everything.json");
+    struct fl_scenario *scenario = load_shipped("scenarios/wal/everything.json");
     for (uint64_t seed = 1; seed <= 5; seed++) {
         struct fl_sim *a = run_kept(scenario, seed);
         struct fl_sim *b = run_kept(scenario, seed);

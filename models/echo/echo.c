@@ -47,23 +47,6 @@ enum { TAG_TICK = 0, TAG_TIMEOUT = 1 }; /* client timers; timeout tags add the s
 
 /* --- encoding ------------------------------------------------------------------ */
 
-static void put_u32(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put_u64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static uint32_t get_u32(const uint8_t *p) {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i);
-    return v;
-}
-static uint64_t get_u64(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 /* FNV-1a: every step is a bijection of the state, so changing any one byte
  * (one flipped bit, say) always changes the result. */
 static uint32_t checksum(const uint8_t *data, uint32_t size) {
@@ -75,15 +58,15 @@ static uint32_t checksum(const uint8_t *data, uint32_t size) {
 static bool checksum_ok(const uint8_t *data, size_t size_bytes) {
     if (size_bytes < HEADER_BYTES + CHECKSUM_BYTES) return false;
     uint32_t body = (uint32_t)size_bytes - CHECKSUM_BYTES;
-    return get_u32(data + body) == checksum(data, body);
+    return fl_get_u32(data + body) == checksum(data, body);
 }
 
 static void encode_request(uint8_t *out, uint32_t size, uint32_t client, uint64_t seq) {
     uint32_t body = size - CHECKSUM_BYTES;
-    put_u32(out, client);
-    put_u64(out + 4, seq);
+    fl_put_u32(out, client);
+    fl_put_u64(out + 4, seq);
     for (uint32_t i = HEADER_BYTES; i < body; i++) out[i] = (uint8_t)(seq * 31 + i);
-    put_u32(out + body, checksum(out, body));
+    fl_put_u32(out + body, checksum(out, body));
 }
 
 /* --- server -------------------------------------------------------------------- */
@@ -223,8 +206,8 @@ static void client_on_reply(fl_node *node, void *state, fl_node_id from, uint64_
     uint8_t expected[PAYLOAD_BYTES_MAX];
     encode_request(expected, size, client_index(node), o->seq);
     bool matches = size_bytes == size && memcmp(data, expected, size) == 0;
-    uint64_t got_seq = size_bytes >= HEADER_BYTES ? get_u64(data + 4) : 0;
-    uint32_t got_client = size_bytes >= HEADER_BYTES ? get_u32(data) : 0;
+    uint64_t got_seq = size_bytes >= HEADER_BYTES ? fl_get_u64(data + 4) : 0;
+    uint32_t got_client = size_bytes >= HEADER_BYTES ? fl_get_u32(data) : 0;
     fl_assert_always(node, matches, "echo.reply_matches",
                      "reply to request %llu carries client %u seq %llu, expected client %u seq "
                      "%llu%s",

@@ -44,37 +44,14 @@ struct gossip_node {
     uint32_t payload_bytes;          /* params.payload_bytes, read once at start */
 };
 
-static void put_u32(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put_u64(uint8_t *p, uint64_t v) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    memcpy(p, &v, sizeof v);
-}
-static uint32_t get_u32(const uint8_t *p) {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i);
-    return v;
-}
-static uint64_t get_u64(const uint8_t *p) {
-    uint64_t v; /* one load: gcc does not merge a byte loop on this path */
-    memcpy(&v, p, sizeof v);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
 /* A multiply-mix checksum over the header fields and the filler, eight bytes
  * at a time: any bit flip changes it. (Byte-at-a-time would be a chain of 60
  * dependent multiplies per message, more than the engine's whole send.) */
 static uint64_t checksum(const uint8_t *data, uint32_t size) {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ size;
-    h = (h ^ get_u64(data)) * 0xff51afd7ed558ccdull;
+    h = (h ^ fl_get_u64(data)) * 0xff51afd7ed558ccdull;
     uint32_t i = HEADER_BYTES;
-    for (; i + 8 <= size; i += 8) h = (h ^ get_u64(data + i)) * 0xff51afd7ed558ccdull;
+    for (; i + 8 <= size; i += 8) h = (h ^ fl_get_u64(data + i)) * 0xff51afd7ed558ccdull;
     for (; i < size; i++) h = (h ^ data[i]) * 0xc4ceb9fe1a85ec53ull;
     return h ^ (h >> 33);
 }
@@ -83,10 +60,10 @@ static void send_ball(fl_node *node, const struct gossip_node *g, fl_node_id to,
                       uint32_t origin) {
     uint32_t size = g->payload_bytes;
     uint8_t msg[PAYLOAD_BYTES_MAX];
-    put_u32(msg, hops);
-    put_u32(msg + 4, origin);
+    fl_put_u32(msg, hops);
+    fl_put_u32(msg + 4, origin);
     memset(msg + HEADER_BYTES, (int)(origin & 0xff), size - HEADER_BYTES);
-    put_u64(msg + 8, checksum(msg, size));
+    fl_put_u64(msg + 8, checksum(msg, size));
     fl_send(node, to, msg, size);
 }
 
@@ -133,11 +110,11 @@ static void gossip_on_message(fl_node *node, void *state, fl_node_id from, const
     uint32_t hops = 0;
     uint32_t origin = fl_self(node);
     bool intact = size_bytes >= HEADER_BYTES &&
-                  get_u64(data + 8) == checksum(data, (uint32_t)size_bytes);
+                  fl_get_u64(data + 8) == checksum(data, (uint32_t)size_bytes);
     fl_sometimes(node, !intact, "gossip.corruption_detected");
     if (intact) {
-        hops = get_u32(data) + 1;
-        origin = get_u32(data + 4);
+        hops = fl_get_u32(data) + 1;
+        origin = fl_get_u32(data + 4);
     } else {
         g->corrupt_seen++;
         fl_annotate(node, "corrupt message from n%u replaced", from + 1);

@@ -127,23 +127,6 @@ static const char *const copy_files[COPIES_MAX] = {"wal.a", "wal.b", "wal.c"};
 
 /* --- encoding ------------------------------------------------------------------ */
 
-static void put_u32(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put_u64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static uint32_t get_u32(const uint8_t *p) {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i);
-    return v;
-}
-static uint64_t get_u64(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 /* CRC-32C (Castagnoli): what storage engines put on their records. It
  * detects every burst of up to 32 flipped bits, so a torn record (a sector of
  * zeros where data was) or one flipped bit never passes. Four bits at a time,
@@ -181,30 +164,30 @@ struct record {
 };
 
 static void record_encode(uint8_t out[RECORD_BYTES], const struct record *r) {
-    put_u32(out, RECORD_MAGIC);
-    put_u64(out + 4, r->index);
-    put_u64(out + 12, r->id);
-    put_u64(out + 20, r->value);
-    put_u32(out + 28, r->client);
-    put_u32(out + 32, r->incarnation);
-    put_u32(out + RECORD_BODY_BYTES, crc32c(out, RECORD_BODY_BYTES));
+    fl_put_u32(out, RECORD_MAGIC);
+    fl_put_u64(out + 4, r->index);
+    fl_put_u64(out + 12, r->id);
+    fl_put_u64(out + 20, r->value);
+    fl_put_u32(out + 28, r->client);
+    fl_put_u32(out + 32, r->incarnation);
+    fl_put_u32(out + RECORD_BODY_BYTES, crc32c(out, RECORD_BODY_BYTES));
 }
 
 static struct record record_decode(const uint8_t in[RECORD_BYTES]) {
-    return (struct record){.index = get_u64(in + 4), .id = get_u64(in + 12),
-                           .value = get_u64(in + 20), .client = get_u32(in + 28),
-                           .incarnation = get_u32(in + 32)};
+    return (struct record){.index = fl_get_u64(in + 4), .id = fl_get_u64(in + 12),
+                           .value = fl_get_u64(in + 20), .client = fl_get_u32(in + 28),
+                           .incarnation = fl_get_u32(in + 32)};
 }
 
 /* Intact and in its place: the magic, the checksum, and the index it names. */
 static bool record_valid(const uint8_t in[RECORD_BYTES], uint64_t index) {
-    if (get_u32(in) != RECORD_MAGIC || get_u64(in + 4) != index) return false;
-    return get_u32(in + RECORD_BODY_BYTES) == crc32c(in, RECORD_BODY_BYTES);
+    if (fl_get_u32(in) != RECORD_MAGIC || fl_get_u64(in + 4) != index) return false;
+    return fl_get_u32(in + RECORD_BODY_BYTES) == crc32c(in, RECORD_BODY_BYTES);
 }
 
 /* A message: type byte, body, checksum. Returns its size. */
 static size_t message_seal(uint8_t *msg, size_t body_end) {
-    put_u32(msg + body_end, fnv1a(msg, body_end));
+    fl_put_u32(msg + body_end, fnv1a(msg, body_end));
     return body_end + MESSAGE_CHECKSUM_BYTES;
 }
 
@@ -216,7 +199,7 @@ static enum msg_type message_open(const uint8_t *data, size_t size) {
     };
     if (size < 1 + MESSAGE_CHECKSUM_BYTES || size > MESSAGE_MAX) return 0;
     size_t body_end = size - MESSAGE_CHECKSUM_BYTES;
-    if (get_u32(data + body_end) != fnv1a(data, body_end)) return 0;
+    if (fl_get_u32(data + body_end) != fnv1a(data, body_end)) return 0;
     uint8_t type = data[0];
     if (type < MSG_APPEND || type > MSG_ERROR) return 0;
     if (body_end != 1u + body_bytes[type]) return 0;
@@ -259,7 +242,7 @@ static void verdict_describe(const struct acked *ack, const uint8_t *record, cha
         snprintf(seen, sizeof seen, "missing");
     } else if (!record_valid(record, ack->index)) {
         struct record r = record_decode(record);
-        const char *flaw = get_u32(record) != RECORD_MAGIC ? "a bad magic"
+        const char *flaw = fl_get_u32(record) != RECORD_MAGIC ? "a bad magic"
                            : r.index != ack->index        ? "the wrong index"
                                                           : "a bad checksum";
         snprintf(seen, sizeof seen,
@@ -440,7 +423,7 @@ static void reply_u32(fl_node *node, struct fl_request request, enum msg_type ty
                       uint32_t value) {
     uint8_t msg[MESSAGE_MAX];
     msg[0] = (uint8_t)type;
-    put_u32(msg + 1, value);
+    fl_put_u32(msg + 1, value);
     fl_reply(node, request, msg, message_seal(msg, 5));
 }
 
@@ -490,8 +473,8 @@ static void server_read(fl_node *node, struct wal_server *s, struct fl_request r
     if (index >= s->next_index) {
         uint8_t msg[MESSAGE_MAX];
         msg[0] = MSG_MISSING;
-        put_u32(msg + 1, index);
-        put_u32(msg + 5, s->next_index);
+        fl_put_u32(msg + 1, index);
+        fl_put_u32(msg + 5, s->next_index);
         fl_reply(node, request, msg, message_seal(msg, 9));
         return;
     }
@@ -505,8 +488,8 @@ static void server_read(fl_node *node, struct wal_server *s, struct fl_request r
     uint8_t msg[MESSAGE_MAX];
     if (slot.state == SLOT_INVALID) {
         msg[0] = MSG_MISSING;
-        put_u32(msg + 1, index);
-        put_u32(msg + 5, s->next_index);
+        fl_put_u32(msg + 1, index);
+        fl_put_u32(msg + 5, s->next_index);
         fl_reply(node, request, msg, message_seal(msg, 9));
         return;
     }
@@ -538,9 +521,9 @@ static void server_on_request(fl_node *node, void *state, struct fl_request requ
     fl_sometimes(node, type == 0, "wal.server_dropped_corrupt");
     if (!s->recovered) return; /* still recovering: the client times out */
     if (type == MSG_APPEND) {
-        server_append(node, s, request, get_u64(data + 1));
+        server_append(node, s, request, fl_get_u64(data + 1));
     } else if (type == MSG_READ) {
-        server_read(node, s, request, get_u32(data + 1));
+        server_read(node, s, request, fl_get_u32(data + 1));
     }
 }
 
@@ -608,11 +591,11 @@ static void client_send(fl_node *node, struct wal_client *c, struct outstanding 
     size_t size = 0;
     if (o->kind == OP_APPEND) {
         msg[0] = MSG_APPEND;
-        put_u64(msg + 1, o->value);
+        fl_put_u64(msg + 1, o->value);
         size = message_seal(msg, 9);
     } else {
         msg[0] = MSG_READ;
-        put_u32(msg + 1, o->target.index);
+        fl_put_u32(msg + 1, o->target.index);
         size = message_seal(msg, 5);
     }
     o->request_id = fl_request(node, o->server, msg, size);
@@ -699,7 +682,7 @@ static void client_on_reply(fl_node *node, void *state, fl_node_id from, uint64_
     fl_timer_cancel(node, o->timeout);
     o->request_id = 0;
     if (o->kind == OP_APPEND && type == MSG_OK) {
-        client_acked(c, o, request_id, get_u32(data + 1)); /* the request id names the record */
+        client_acked(c, o, request_id, fl_get_u32(data + 1)); /* the request id names the record */
     } else if (o->kind == OP_APPEND) {
         fl_always(node, type == MSG_FAIL, "wal.append_reply_type");
         c->appends_failed++;

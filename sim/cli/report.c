@@ -241,8 +241,8 @@ char *rep_meta_header(const struct rep_meta *meta) {
 
 /* --- records ------------------------------------------------------------------ */
 
-/* As `run --json` writes them. */
-static cJSON *violations_json(const struct fl_scenario *scenario, const struct fl_result *r) {
+/* As `run --json` writes them, and every per-seed record. */
+cJSON *rep_violations_json(const struct fl_scenario *scenario, const struct fl_result *r) {
     cJSON *list = cJSON_CreateArray();
     uint32_t shown =
         r->violation_count < FL_VIOLATIONS_MAX ? r->violation_count : FL_VIOLATIONS_MAX;
@@ -300,7 +300,7 @@ cJSON *rep_record_run(const struct fl_scenario *scenario, struct fl_sim *sim,
     cJSON_AddStringToObject(record, "result", result);
     if (divergence != NULL) cJSON_AddStringToObject(record, "reason", "nondeterministic");
     cJSON_AddStringToObject(record, "stop", fl_stop_name(r->stop));
-    cJSON_AddItemToObject(record, "violations", violations_json(scenario, r));
+    cJSON_AddItemToObject(record, "violations", rep_violations_json(scenario, r));
     char fingerprint[17];
     snprintf(fingerprint, sizeof fingerprint, "%016llx", (unsigned long long)r->fingerprint);
     cJSON_AddStringToObject(record, "fingerprint", fingerprint);

@@ -115,6 +115,9 @@ uint64_t rep_summary_failed(const struct rep_summary *summary);
 /* The record of a seed that ran to its end, as `run --json` reports it, plus
  * its fault mix and "sometimes" counts. divergence: NULL if deterministic (or
  * not checked). wall_time_ns is 0: the sweep fills it in. */
+/* A result's violations as a JSON array: check, message, time_ns, node, event. */
+cJSON *rep_violations_json(const struct fl_scenario *scenario, const struct fl_result *result);
+
 cJSON *rep_record_run(const struct fl_scenario *scenario, struct fl_sim *sim,
                       const struct fl_result *result, uint64_t seed,
                       const struct cli_divergence *divergence);

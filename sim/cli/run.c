@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "report.h"
 #include "models/registry.h"
 
 void cli_run_usage(FILE *out) {
@@ -205,29 +206,6 @@ static void print_human(const struct report *rep) {
     }
 }
 
-static cJSON *violations_json(const struct fl_scenario *scenario, const struct fl_result *r) {
-    cJSON *list = cJSON_CreateArray();
-    uint32_t shown =
-        r->violation_count < FL_VIOLATIONS_MAX ? r->violation_count : FL_VIOLATIONS_MAX;
-    for (uint32_t i = 0; i < shown; i++) {
-        const struct fl_violation *v = &r->violations[i];
-        cJSON *item = cJSON_CreateObject();
-        cJSON_AddStringToObject(item, "check", v->check);
-        cJSON_AddStringToObject(item, "message", v->message);
-        cJSON_AddNumberToObject(item, "time_ns", (double)v->time_ns);
-        if (v->node == FL_NODE_NONE) {
-            cJSON_AddNullToObject(item, "node");
-        } else {
-            char node[16];
-            fl_node_name(fl_scenario_server_count(scenario), v->node, node, sizeof node);
-            cJSON_AddStringToObject(item, "node", node);
-        }
-        cJSON_AddNumberToObject(item, "event", (double)v->event_id);
-        cJSON_AddItemToArray(list, item);
-    }
-    return list;
-}
-
 static cJSON *assertions_json(struct fl_sim *sim) {
     const struct fl_assertion_stat *stats;
     uint32_t count = fl_sim_assertions(sim, &stats);
@@ -306,7 +284,7 @@ static void print_json(const struct report *rep) {
     cJSON_AddStringToObject(root, "result", report_failed(rep) ? "fail" : "pass");
     if (rep->divergence != NULL) cJSON_AddStringToObject(root, "reason", "nondeterministic");
     cJSON_AddStringToObject(root, "stop", fl_stop_name(r->stop));
-    cJSON_AddItemToObject(root, "violations", violations_json(scenario, r));
+    cJSON_AddItemToObject(root, "violations", rep_violations_json(scenario, r));
     add_hex(root, "fingerprint", r->fingerprint);
     add_counts_json(root, r);
     cJSON_AddNumberToObject(root, "wall_time_ns", (double)rep->wall_ns);

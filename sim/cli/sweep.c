@@ -116,7 +116,7 @@ void cli_sweep_usage(FILE *out) {
         "                       [--shard K/N] [--resume FILE] [--check-determinism]\n"
         "                       [--events-max N] [--wall-max SECONDS] [--mem-max MIB] [--quiet]\n"
         "\n"
-        "Runs many seeds of a scenario, each in its own process, and reports the\n"
+        "Runs many seeds of a scenario in worker processes and reports the\n"
         "failing seeds grouped by reason, each group with the command that replays it.\n"
         "A seed that crashes, runs out of memory or hangs fails; the sweep goes on.\n"
         "\n"

@@ -12,96 +12,8 @@
 # output) per case, then `N passed, M failed`; exits 1 if any case failed.
 set -u -o pipefail
 
-if [[ $# -ne 1 || ! -d $1/scenarios ]]; then
-    echo "usage: FAULTLINE=/path/to/faultline $0 ROOT  (ROOT: the source tree)" >&2
-    exit 2
-fi
-ROOT=$1
-if [[ -z ${FAULTLINE:-} || ! -x $FAULTLINE ]]; then
-    echo "test_cli: set FAULTLINE to the faultline binary (got \"${FAULTLINE:-}\")" >&2
-    exit 2
-fi
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test_cli.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT
-OUT=$TMP/stdout
-ERR=$TMP/stderr
-
-passed=0
-failed=0
-case_name=""
-reasons=()
-status=0
-
-# ---- the harness ------------------------------------------------------------
-
-# run CMD...: run a command, keeping its stdout, stderr and exit status.
-run() {
-    "$@" >"$OUT" 2>"$ERR"
-    status=$?
-    last_command="$*"
-}
-
-begin() {
-    case_name=$1
-    reasons=()
-    last_command=""
-    : >"$OUT"
-    : >"$ERR"
-}
-
-fail() { reasons+=("$1"); }
-
-show() { # show LABEL FILE: the first lines of an output, indented
-    if [[ -s $2 ]]; then
-        echo "#   $1:"
-        head -n 25 "$2" | sed 's/^/#     /'
-        local lines
-        lines=$(wc -l <"$2")
-        ((lines > 25)) && echo "#     ... ($lines lines)"
-    else
-        echo "#   $1: (empty)"
-    fi
-}
-
-end() {
-    if ((${#reasons[@]} == 0)); then
-        echo "ok - $case_name"
-        passed=$((passed + 1))
-        return
-    fi
-    echo "not ok - $case_name"
-    local reason
-    for reason in "${reasons[@]}"; do echo "#   $reason"; done
-    if [[ -n $last_command ]]; then
-        echo "#   command: $last_command"
-        echo "#   exit status: $status"
-        show stdout "$OUT"
-        show stderr "$ERR"
-    fi
-    failed=$((failed + 1))
-}
-
-want_status() {
-    [[ $status -eq $1 ]] || fail "expected exit status $1, got $status"
-}
-
-want_stdout() { # fixed string
-    grep -qF -- "$1" "$OUT" || fail "expected stdout to contain \"$1\""
-}
-
-want_stdout_re() { # extended regular expression
-    grep -qE -- "$1" "$OUT" || fail "expected a stdout line matching /$1/"
-}
-
-want_stderr() {
-    grep -qF -- "$1" "$ERR" || fail "expected stderr to contain \"$1\""
-}
-
-# field NAME FILE: the value of a top-level scalar in a one-line JSON report.
-field() {
-    grep -oE "\"$1\":(\"[^\"]*\"|[^,}\"]*)" "$2" | head -n 1 | cut -d: -f2- | tr -d '"'
-}
+# shellcheck source=harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$@"
 
 # write_scenario FILE [KEY=JSON ...]: the small valid base scenario with keys
 # replaced or added, so each bad input differs from a good one by one thing.
@@ -401,5 +313,4 @@ want_status 1
 want_stdout_re "^violation.*engine\.budget"
 end
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+finish

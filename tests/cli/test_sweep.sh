@@ -16,15 +16,8 @@
 # output) per case, then `N passed, M failed`; exits 1 if any case failed.
 set -u -o pipefail
 
-if [[ $# -ne 1 || ! -d $1/scenarios ]]; then
-    echo "usage: FAULTLINE=/path/to/faultline $0 ROOT  (ROOT: the source tree)" >&2
-    exit 2
-fi
-ROOT=$1
-if [[ -z ${FAULTLINE:-} || ! -x $FAULTLINE ]]; then
-    echo "test_sweep: set FAULTLINE to the faultline binary (got \"${FAULTLINE:-}\")" >&2
-    exit 2
-fi
+# shellcheck source=harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$@"
 
 # Under the sanitizers, a bad access or an out-of-memory must end in SIGABRT (as a
 # failed assertion does), not in exit(1), which would look like a failed check.
@@ -32,78 +25,6 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}abort_on_error=1
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}abort_on_error=1
 sanitized=0
 grep -qa __ubsan_handle "$FAULTLINE" && sanitized=1
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test_sweep.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT
-OUT=$TMP/stdout
-ERR=$TMP/stderr
-
-passed=0
-failed=0
-case_name=""
-reasons=()
-status=0
-last_command=""
-
-# ---- the harness (as in test_cli.sh) ------------------------------------------
-
-run() {
-    "$@" >"$OUT" 2>"$ERR"
-    status=$?
-    last_command="$*"
-}
-
-begin() {
-    case_name=$1
-    reasons=()
-    last_command=""
-    : >"$OUT"
-    : >"$ERR"
-}
-
-fail() { reasons+=("$1"); }
-
-show() {
-    if [[ -s $2 ]]; then
-        echo "#   $1:"
-        head -n 25 "$2" | sed 's/^/#     /'
-        local lines
-        lines=$(wc -l <"$2")
-        ((lines > 25)) && echo "#     ... ($lines lines)"
-    else
-        echo "#   $1: (empty)"
-    fi
-}
-
-end() {
-    if ((${#reasons[@]} == 0)); then
-        echo "ok - $case_name"
-        passed=$((passed + 1))
-        return
-    fi
-    echo "not ok - $case_name"
-    local reason
-    for reason in "${reasons[@]}"; do echo "#   $reason"; done
-    if [[ -n $last_command ]]; then
-        echo "#   command: $last_command"
-        echo "#   exit status: $status"
-        show stdout "$OUT"
-        show stderr "$ERR"
-    fi
-    failed=$((failed + 1))
-}
-
-want_status() {
-    [[ $status -eq $1 ]] || fail "expected exit status $1, got $status"
-}
-
-want_stdout() {
-    grep -qF -- "$1" "$OUT" || fail "expected stdout to contain \"$1\""
-}
-
-want_stderr() {
-    grep -qF -- "$1" "$ERR" || fail "expected stderr to contain \"$1\""
-}
 
 if command -v python3 >/dev/null 2>&1; then
     have_python=1
@@ -649,5 +570,4 @@ want_status 2
 want_stderr "none.jsonl"
 end
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+finish

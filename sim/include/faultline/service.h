@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -141,6 +142,39 @@ struct fl_model {
     void (*check_step)(fl_world *world);
     void (*check_end)(fl_world *world);
 };
+
+/* --- message encoding ---------------------------------------------------------
+ * Messages and disk records are bytes with an explicit layout: these write and
+ * read little-endian integers at any alignment, the same bytes on every host
+ * (a struct copied as it is would carry padding, byte order and pointers). One
+ * load or store each: compilers do not merge a loop over bytes. */
+
+static inline uint64_t fl_le64(uint64_t v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return __builtin_bswap64(v);
+#else
+    return v;
+#endif
+}
+
+static inline void fl_put_u64(uint8_t *p, uint64_t v) {
+    v = fl_le64(v);
+    memcpy(p, &v, sizeof v);
+}
+
+static inline uint64_t fl_get_u64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return fl_le64(v);
+}
+
+static inline void fl_put_u32(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint32_t fl_get_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 /* --- who am I ------------------------------------------------------------- */
 
