@@ -30,7 +30,7 @@
  * to it as soon as it is allocated, with counts set at the same moment; any
  * error then frees it all with fl_scenario_free, so no error path leaks.
  *
- * Rejected alternatives: a schema file interpreted at run time (one more
+ * Rejected alternatives: a schema file interpreted while the simulator runs (one more
  * language for readers to learn, and the cross-field rules - links inherit the
  * network defaults, groups must not overlap - do not fit a schema anyway);
  * reporting all errors at once (the first error is usually the cause of the

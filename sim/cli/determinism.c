@@ -537,5 +537,6 @@ void cli_print_divergence(FILE *out, const char *scenario_path, uint64_t seed,
                  "and depth, heap addresses). Look at the code that handled that event for reads\n"
                  "of uninitialized memory (a buffer or struct sent as bytes, padding), decisions\n"
                  "on addresses (pointer values, hashing or ordering by address), the host clock\n"
-                 "or rand(), and global or static variables that outlive a run.\n");
+                 "or the C library's random numbers, and global or static variables that outlive a\n"
+                 "run.\n");
 }

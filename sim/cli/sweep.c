@@ -1143,7 +1143,7 @@ static int pool_init(struct sweep *sw) {
         sw->slots[i].data = malloc(SWEEP_READ_BYTES);
         if (sw->slots[i].data == NULL) return FL_EXIT_INTERNAL;
     }
-    sw->parent_pid = getpid();
+    sw->parent_pid = getpid(); // watchdog: a worker whose parent died kills itself
     sw->seeds_left = sw->meta.planned > 0;
     sw->next_seed = sw->args.seed_first + sw->args.shard_index;
     return FL_EXIT_OK;

@@ -262,6 +262,18 @@ bad_scenario "an unknown model" "$TMP/unknown-model.json" '$.model' "echoo"
 write_scenario "$TMP/unknown-variant.json" variant='"no_such_variant"'
 bad_scenario "an unknown variant" "$TMP/unknown-variant.json" '$.variant' "no_such_variant"
 
+write_scenario "$TMP/disk-range.json" disk='{"corruption": 1.5}'
+bad_scenario "an out-of-range disk rate" "$TMP/disk-range.json" '$.disk.corruption' \
+    "probability"
+
+write_scenario "$TMP/disk-contradiction.json" disk='{"unsynced": {"lost": 0.5, "kept": 0.4}}'
+bad_scenario "unsynced fates that do not add up to 1" "$TMP/disk-contradiction.json" \
+    '$.disk.unsynced' "lost + kept + torn = 1"
+
+write_scenario "$TMP/disk-sector.json" disk='{"sector_size": 1000}'
+bad_scenario "a sector size other than 512 or 4096" "$TMP/disk-sector.json" \
+    '$.disk.sector_size' "512 or 4096"
+
 # ---- bad flags: exit 2 ------------------------------------------------------
 
 # bad_flags NAME EXPECTED_STDERR ARGS...: `faultline run ARGS` must exit 2 and
