@@ -36,6 +36,15 @@ static void json_ppm(struct json_out *out, uint32_t ppm) {
     json_append(out, "%u.%06u", ppm / FL_PPM, ppm % FL_PPM); /* exact, no float */
 }
 
+/* A knob's drawn value, or "off": a knob that is on may draw 0 from its range. */
+static void json_value_or_off(struct json_out *out, bool on, uint64_t value) {
+    if (on) {
+        json_append(out, "%llu", (unsigned long long)value);
+    } else {
+        json_append(out, "\"off\"");
+    }
+}
+
 static int64_t uniform_in(struct fl_rng *rng, const struct fl_range *range) {
     assert(range->present && range->min <= range->max);
     return range->min + (int64_t)fl_rng_below(rng, (uint64_t)(range->max - range->min) + 1);
@@ -75,20 +84,18 @@ static void draw_network(struct fl_run_plan *plan, const struct fl_scenario *sc,
     struct fl_rng rng;
     if (sw->latency_tail_mean.present) {
         json_key(json, "latency_tail_mean_ns");
-        uint64_t mean = 0;
-        if (knob_on(sc, &rng, seed, "latency_tail_mean", true)) {
-            mean = (uint64_t)uniform_in(&rng, &sw->latency_tail_mean);
-        }
+        bool on = knob_on(sc, &rng, seed, "latency_tail_mean", true);
+        uint64_t mean = on ? (uint64_t)uniform_in(&rng, &sw->latency_tail_mean) : 0;
         plan->net.latency_tail_mean_ns = mean;
         /* The cap follows the drawn mean, as the file format's default does. */
         if (plan->net.latency_tail_max_ns < mean * 20) plan->net.latency_tail_max_ns = mean * 20;
-        json_append(json, "%llu", (unsigned long long)mean);
+        json_value_or_off(json, on, mean);
     }
     if (sw->drift_ppm_max.present) {
         json_key(json, "drift_ppm_max");
         bool on = knob_on(sc, &rng, seed, "drift_ppm_max", true);
         plan->drift_ppm_max = on ? (int32_t)uniform_in(&rng, &sw->drift_ppm_max) : 0;
-        json_append(json, "%d", plan->drift_ppm_max);
+        json_value_or_off(json, on, (uint64_t)plan->drift_ppm_max);
     }
 }
 
@@ -105,13 +112,11 @@ static void draw_disk(struct fl_run_plan *plan, const struct fl_scenario *sc, ui
     struct fl_rng rng;
     if (sw->disk_sync_latency_tail_mean.present) {
         json_key(json, "disk_sync_latency_tail_mean_ns");
-        uint64_t mean = 0;
-        if (knob_on(sc, &rng, seed, "disk_sync_latency_tail_mean", true)) {
-            mean = (uint64_t)uniform_in(&rng, &sw->disk_sync_latency_tail_mean);
-        }
+        bool on = knob_on(sc, &rng, seed, "disk_sync_latency_tail_mean", true);
+        uint64_t mean = on ? (uint64_t)uniform_in(&rng, &sw->disk_sync_latency_tail_mean) : 0;
         d->sync_latency_tail_mean_ns = mean;
         if (d->sync_latency_tail_max_ns < mean * 20) d->sync_latency_tail_max_ns = mean * 20;
-        json_append(json, "%llu", (unsigned long long)mean);
+        json_value_or_off(json, on, mean);
     }
 }
 

@@ -191,6 +191,8 @@ static void print_human(const struct report *rep) {
     printf("scenario     %s  (model %s, variant %s)\n", fl_scenario_name(scenario),
            fl_scenario_model(scenario)->name, fl_scenario_variant_name(scenario));
     printf("seed         %llu\n", (unsigned long long)r->seed);
+    const char *mix = fl_sim_swarm_json(rep->sim);
+    if (strcmp(mix, "{}") != 0) printf("swarm        %s\n", mix); /* this seed's fault mix */
     print_result_line(rep);
     printf("events       %llu\n", (unsigned long long)r->events);
     print_messages_line(r);
@@ -284,6 +286,7 @@ static void print_json(const struct report *rep) {
     cJSON_AddStringToObject(root, "result", report_failed(rep) ? "fail" : "pass");
     if (rep->divergence != NULL) cJSON_AddStringToObject(root, "reason", "nondeterministic");
     cJSON_AddStringToObject(root, "stop", fl_stop_name(r->stop));
+    cJSON_AddRawToObject(root, "swarm", fl_sim_swarm_json(rep->sim));
     cJSON_AddItemToObject(root, "violations", rep_violations_json(scenario, r));
     add_hex(root, "fingerprint", r->fingerprint);
     add_counts_json(root, r);
