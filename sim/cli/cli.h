@@ -29,6 +29,8 @@ int cli_merge(int argc, char **argv); /* merge.c */
 void cli_merge_usage(FILE *out);
 int cli_replay(int argc, char **argv); /* replay.c */
 void cli_replay_usage(FILE *out);
+int cli_lin(int argc, char **argv); /* lin.c */
+void cli_lin_usage(FILE *out);
 
 /* determinism.c: --check-determinism, shared by run, replay and sweep.
  *

@@ -1,0 +1,520 @@
+/*
+ * lin: the linearizability search (Wing & Gong, with Lowe's memoization, in
+ * Porcupine's entry-list form). The parsers are in lin_history.c.
+ *
+ * Per partition (one key), the ops' call and return events are sorted by their
+ * index in the history and threaded onto a doubly linked list between a head
+ * and a tail sentinel. The search walks the list from the head: at a call it
+ * tries to apply the op to the model; if the model accepts and the pair (set of
+ * linearized ops as a bitset, resulting state) has not been seen before, the op
+ * is linearized: its call and return are lifted out of the list (dancing-links
+ * style, so they can be put back in O(1)), a frame is pushed and the walk starts
+ * again from the head. At a return, the op it belongs to had to be linearized
+ * by then and was not, so the search backtracks: pop the last frame, unlift
+ * that op and try the next call after it. An empty stack at a return means no
+ * order exists. The stack is an explicit array (no recursion, depth <= ops),
+ * and the memo table holds at most states_max entries: past that the answer is
+ * "unknown".
+ *
+ * Indefinite (info) ops have their return after the end of the history, so
+ * they can be linearized at any point after their invoke; since nothing follows
+ * the end, placing one there is the same as it never happening. They never
+ * constrain the search (their output is unknown), so the search succeeds as soon
+ * as every definite op is linearized.
+ *
+ * The memo table is open addressing over XXH3 hashes of the key bytes (bitset
+ * words, then the state), keys stored in one arena: no pointers are hashed and
+ * nothing depends on allocation addresses, so the search, its counts and the
+ * partial linearization it reports are the same on every run. The deepest
+ * point reached (the longest stack at a backtrack; the first one on a tie) is
+ * what a "not linearizable" answer reports: the ops linearized up to there and
+ * the calls that could not be placed next.
+ *
+ * Rejected: recursion (stack depth = history length), hashing the bitset
+ * incrementally (the keys are a few words; XXH3 over them is cheap next to the
+ * probe), and checking keys in parallel (determinism first; it is fast enough).
+ */
+#include "lin.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#define LIN_NONE UINT32_MAX
+#define LIN_MEMO_INITIAL 1024u
+
+struct lin_memo {
+    uint64_t *hashes;  /* per slot; 0 = empty */
+    uint32_t *refs;    /* per slot: entry number in the arena */
+    size_t slot_count; /* a power of two, >= 2 * count */
+    uint64_t *arena;   /* entries of `width` words */
+    size_t width;      /* words per entry: bitset words + 1 for the state */
+    size_t count;
+    size_t capacity;  /* entries the arena has room for */
+    size_t count_max; /* the budget */
+};
+
+struct lin_frame {
+    uint32_t entry; /* the call entry linearized */
+    int64_t state_before;
+};
+
+struct lin_search {
+    const struct fl_lin_op *ops; /* the whole history */
+    const size_t *index;         /* partition-local op -> history op */
+    uint32_t op_count;
+    uint32_t definite_count;
+    uint32_t definite_done;
+    uint32_t *prev, *next; /* entry links; 0 head, 1..2n entries, 2n+1 tail */
+    uint32_t *entry_op;    /* entry -> local op */
+    uint32_t *match;       /* call entry -> its return entry; LIN_NONE for returns */
+    uint64_t *key;         /* the probe: bitset words, then the state */
+    size_t words;
+    struct lin_frame *stack;
+    size_t depth;
+    int64_t state;
+    struct lin_memo memo;
+    uint64_t steps;
+    bool best_set; /* the deepest point, for a failure report */
+    size_t best_depth;
+    int64_t best_state;
+    size_t *best_ops; /* history indices */
+    size_t *best_unplaced;
+    size_t best_unplaced_count;
+};
+
+/* ---- the model ---------------------------------------------------------- */
+
+static bool model_step(const struct fl_lin_op *op, int64_t state, int64_t *state_next) {
+    *state_next = state;
+    if (op->kind == FL_LIN_READ) {
+        assert(op->status == FL_LIN_OK); /* others are dropped before the search */
+        return op->value_out == state;
+    }
+    if (op->kind == FL_LIN_WRITE) {
+        *state_next = op->value_in;
+        return true;
+    }
+    assert(op->kind == FL_LIN_CAS);
+    if (op->status == FL_LIN_FAIL) return state != op->value_in; /* observed: no match */
+    if (state == op->value_in) *state_next = op->value_to;
+    return op->status == FL_LIN_INFO || state == op->value_in;
+}
+
+/* Failed reads and writes, and indefinite reads, constrain nothing: dropped. */
+static bool op_checked(const struct fl_lin_op *op) {
+    if (op->kind == FL_LIN_READ) return op->status == FL_LIN_OK;
+    if (op->kind == FL_LIN_WRITE) return op->status != FL_LIN_FAIL;
+    return true;
+}
+
+/* ---- the memo table ----------------------------------------------------- */
+
+static int memo_init(struct lin_memo *memo, size_t width, size_t count_max) {
+    memset(memo, 0, sizeof *memo);
+    memo->width = width;
+    memo->count_max = count_max;
+    memo->slot_count = 2u * LIN_MEMO_INITIAL;
+    memo->capacity = LIN_MEMO_INITIAL;
+    memo->hashes = calloc(memo->slot_count, sizeof *memo->hashes);
+    memo->refs = calloc(memo->slot_count, sizeof *memo->refs);
+    memo->arena = malloc(memo->capacity * width * sizeof *memo->arena);
+    if (memo->hashes == NULL || memo->refs == NULL || memo->arena == NULL) return FL_LIN_ENOMEM;
+    return FL_LIN_EOK;
+}
+
+static void memo_deinit(struct lin_memo *memo) {
+    free(memo->hashes);
+    free(memo->refs);
+    free(memo->arena);
+    memset(memo, 0, sizeof *memo);
+}
+
+static void memo_place(uint64_t *hashes, uint32_t *refs, size_t slot_count, uint64_t hash,
+                       uint32_t ref) {
+    size_t mask = slot_count - 1;
+    size_t slot = (size_t)hash & mask;
+    while (hashes[slot] != 0)
+        slot = (slot + 1) & mask;
+    hashes[slot] = hash;
+    refs[slot] = ref;
+}
+
+static int memo_grow(struct lin_memo *memo) {
+    size_t capacity = memo->capacity * 2;
+    if (capacity > memo->count_max) capacity = memo->count_max; /* never past the budget */
+    assert(capacity > memo->capacity);
+    uint64_t *arena = realloc(memo->arena, capacity * memo->width * sizeof *arena);
+    if (arena == NULL) return FL_LIN_ENOMEM;
+    memo->arena = arena;
+    memo->capacity = capacity;
+    size_t slot_count = memo->slot_count;
+    while (slot_count < 2 * capacity)
+        slot_count *= 2; /* load factor at most 1/2 */
+    uint64_t *hashes = calloc(slot_count, sizeof *hashes);
+    uint32_t *refs = calloc(slot_count, sizeof *refs);
+    if (hashes == NULL || refs == NULL) {
+        free(hashes);
+        free(refs);
+        return FL_LIN_ENOMEM;
+    }
+    for (size_t i = 0; i < memo->slot_count; i++) {
+        if (memo->hashes[i] != 0)
+            memo_place(hashes, refs, slot_count, memo->hashes[i], memo->refs[i]);
+    }
+    free(memo->hashes);
+    free(memo->refs);
+    memo->hashes = hashes;
+    memo->refs = refs;
+    memo->slot_count = slot_count;
+    return FL_LIN_EOK;
+}
+
+enum { MEMO_ADDED, MEMO_SEEN, MEMO_FULL, MEMO_NOMEM };
+
+static int memo_add(struct lin_memo *memo, const uint64_t *key) {
+    size_t bytes = memo->width * sizeof *key;
+    uint64_t hash = XXH3_64bits(key, bytes) | 1u; /* 0 marks an empty slot */
+    size_t mask = memo->slot_count - 1;
+    for (size_t slot = (size_t)hash & mask; memo->hashes[slot] != 0; slot = (slot + 1) & mask) {
+        if (memo->hashes[slot] != hash) continue;
+        if (memcmp(memo->arena + (size_t)memo->refs[slot] * memo->width, key, bytes) == 0) {
+            return MEMO_SEEN;
+        }
+    }
+    if (memo->count >= memo->count_max) return MEMO_FULL;
+    if (memo->count == memo->capacity && memo_grow(memo) != FL_LIN_EOK) return MEMO_NOMEM;
+    assert(memo->count < memo->capacity);
+    assert(memo->count < UINT32_MAX);
+    memcpy(memo->arena + memo->count * memo->width, key, bytes);
+    memo_place(memo->hashes, memo->refs, memo->slot_count, hash, (uint32_t)memo->count);
+    memo->count++;
+    return MEMO_ADDED;
+}
+
+/* ---- the entry list ----------------------------------------------------- */
+
+struct lin_event {
+    uint64_t time; /* history index; info returns: after everything */
+    uint32_t op;   /* local op */
+    uint32_t is_call;
+};
+
+static int event_compare(const void *a, const void *b) {
+    const struct lin_event *x = a;
+    const struct lin_event *y = b;
+    if (x->time != y->time) return x->time < y->time ? -1 : 1;
+    if (x->op != y->op) return x->op < y->op ? -1 : 1;
+    return (int)y->is_call - (int)x->is_call; /* an op's call before its return */
+}
+
+/* Sorts the events and threads them between the sentinels. */
+static int search_link(struct lin_search *s) {
+    uint32_t n = s->op_count;
+    struct lin_event *events = malloc(2u * n * sizeof *events);
+    uint32_t *return_of_op = malloc(n * sizeof *return_of_op);
+    if (events == NULL || return_of_op == NULL) {
+        free(events);
+        free(return_of_op);
+        return FL_LIN_ENOMEM;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const struct fl_lin_op *op = &s->ops[s->index[i]];
+        events[2 * i] = (struct lin_event){op->invoke_index, i, 1};
+        events[2 * i + 1] = (struct lin_event){op->return_index, i, 0};
+        assert(op->return_index == FL_LIN_INDEX_NONE || op->return_index > op->invoke_index);
+    }
+    qsort(events, 2u * n, sizeof *events, event_compare);
+    uint32_t tail = 2u * n + 1;
+    for (uint32_t e = 1; e <= 2u * n; e++) {
+        s->entry_op[e] = events[e - 1].op;
+        s->match[e] = LIN_NONE;
+        if (!events[e - 1].is_call) return_of_op[events[e - 1].op] = e;
+        s->prev[e] = e - 1;
+        s->next[e] = e + 1;
+    }
+    for (uint32_t e = 1; e <= 2u * n; e++) {
+        if (events[e - 1].is_call) s->match[e] = return_of_op[events[e - 1].op];
+    }
+    s->next[0] = 1;
+    s->prev[tail] = 2u * n;
+    free(events);
+    free(return_of_op);
+    return FL_LIN_EOK;
+}
+
+static void entry_unlink(struct lin_search *s, uint32_t e) {
+    s->next[s->prev[e]] = s->next[e];
+    s->prev[s->next[e]] = s->prev[e];
+}
+
+static void entry_relink(struct lin_search *s, uint32_t e) {
+    s->next[s->prev[e]] = e;
+    s->prev[s->next[e]] = e;
+}
+
+static void lift(struct lin_search *s, uint32_t call) {
+    entry_unlink(s, call);
+    entry_unlink(s, s->match[call]);
+}
+
+static void unlift(struct lin_search *s, uint32_t call) {
+    entry_relink(s, s->match[call]);
+    entry_relink(s, call);
+}
+
+/* ---- the search --------------------------------------------------------- */
+
+static void bit_set(uint64_t *words, uint32_t bit) {
+    words[bit / 64] |= 1ull << (bit % 64);
+}
+static void bit_clear(uint64_t *words, uint32_t bit) {
+    words[bit / 64] &= ~(1ull << (bit % 64));
+}
+
+static bool op_definite(const struct lin_search *s, uint32_t op) {
+    return s->ops[s->index[op]].status != FL_LIN_INFO;
+}
+
+/* At a return that cannot be passed: keep the deepest such point. */
+static void note_deepest(struct lin_search *s, uint32_t ret) {
+    if (s->best_set && s->depth <= s->best_depth) return;
+    s->best_set = true;
+    s->best_depth = s->depth;
+    s->best_state = s->state;
+    for (size_t i = 0; i < s->depth; i++) {
+        s->best_ops[i] = s->index[s->entry_op[s->stack[i].entry]];
+    }
+    uint32_t blocked = s->entry_op[ret];
+    size_t count = 0;
+    s->best_unplaced[count++] = s->index[blocked];
+    for (uint32_t e = s->next[0]; e != ret; e = s->next[e]) {
+        assert(s->match[e] != LIN_NONE); /* only calls precede the first return */
+        if (s->entry_op[e] != blocked) s->best_unplaced[count++] = s->index[s->entry_op[e]];
+    }
+    assert(count <= s->op_count);
+    s->best_unplaced_count = count;
+}
+
+/* Tries to linearize the call e. Returns MEMO_ADDED if it did. */
+static int try_call(struct lin_search *s, uint32_t e) {
+    uint32_t op = s->entry_op[e];
+    int64_t state_next = 0;
+    s->steps++;
+    if (!model_step(&s->ops[s->index[op]], s->state, &state_next)) return MEMO_SEEN;
+    bit_set(s->key, op);
+    s->key[s->words] = (uint64_t)state_next;
+    int added = memo_add(&s->memo, s->key);
+    if (added != MEMO_ADDED) {
+        bit_clear(s->key, op);
+        return added;
+    }
+    assert(s->depth < s->op_count);
+    s->stack[s->depth++] = (struct lin_frame){e, s->state};
+    s->state = state_next;
+    lift(s, e);
+    if (op_definite(s, op)) s->definite_done++;
+    return MEMO_ADDED;
+}
+
+/* Undoes the last linearized op; returns the entry to try next. */
+static uint32_t backtrack(struct lin_search *s) {
+    assert(s->depth > 0);
+    struct lin_frame frame = s->stack[--s->depth];
+    uint32_t op = s->entry_op[frame.entry];
+    s->state = frame.state_before;
+    bit_clear(s->key, op);
+    unlift(s, frame.entry);
+    if (op_definite(s, op)) s->definite_done--;
+    return s->next[frame.entry];
+}
+
+/* Returns an fl_lin_result, or -1 out of memory. */
+static int search_run(struct lin_search *s) {
+    uint32_t tail = 2u * s->op_count + 1;
+    uint32_t e = s->next[0];
+    while (s->definite_done < s->definite_count) {
+        assert(e != tail); /* a definite op's return is still in the list */
+        if (s->match[e] == LIN_NONE) {
+            note_deepest(s, e);
+            if (s->depth == 0) return FL_LIN_NOT_LINEARIZABLE;
+            e = backtrack(s);
+            continue;
+        }
+        int outcome = try_call(s, e);
+        if (outcome == MEMO_FULL) return FL_LIN_UNKNOWN;
+        if (outcome == MEMO_NOMEM) return -1;
+        e = outcome == MEMO_ADDED ? s->next[0] : s->next[e];
+    }
+    return FL_LIN_LINEARIZABLE;
+}
+
+static void search_free(struct lin_search *s) {
+    free(s->prev);
+    free(s->next);
+    free(s->entry_op);
+    free(s->match);
+    free(s->key);
+    free(s->stack);
+    free(s->best_ops);
+    free(s->best_unplaced);
+    memo_deinit(&s->memo);
+}
+
+static int search_init(struct lin_search *s, const struct fl_lin_op *ops, const size_t *index,
+                       uint32_t op_count, size_t states_max) {
+    memset(s, 0, sizeof *s);
+    s->ops = ops;
+    s->index = index;
+    s->op_count = op_count;
+    s->state = FL_LIN_NIL;
+    s->words = (op_count + 63u) / 64u;
+    size_t entries = 2u * (size_t)op_count + 2u;
+    s->prev = malloc(entries * sizeof *s->prev);
+    s->next = malloc(entries * sizeof *s->next);
+    s->entry_op = malloc(entries * sizeof *s->entry_op);
+    s->match = malloc(entries * sizeof *s->match);
+    s->key = calloc(s->words + 1, sizeof *s->key);
+    s->stack = malloc((op_count + 1u) * sizeof *s->stack);
+    s->best_ops = malloc((op_count + 1u) * sizeof *s->best_ops);
+    s->best_unplaced = malloc((op_count + 1u) * sizeof *s->best_unplaced);
+    if (s->prev == NULL || s->next == NULL || s->entry_op == NULL || s->match == NULL ||
+        s->key == NULL || s->stack == NULL || s->best_ops == NULL || s->best_unplaced == NULL) {
+        return FL_LIN_ENOMEM;
+    }
+    for (uint32_t i = 0; i < op_count; i++) {
+        if (op_definite(s, i)) s->definite_count++;
+    }
+    if (memo_init(&s->memo, s->words + 1, states_max) != FL_LIN_EOK) return FL_LIN_ENOMEM;
+    return search_link(s);
+}
+
+/* ---- partitions and the report ------------------------------------------ */
+
+struct lin_keyed {
+    uint64_t key;
+    size_t op; /* history index */
+};
+
+static int keyed_compare(const void *a, const void *b) {
+    const struct lin_keyed *x = a;
+    const struct lin_keyed *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->op < y->op ? -1 : (x->op > y->op ? 1 : 0);
+}
+
+/* The checked ops, grouped by key (kv) and in history order within a key. */
+static int collect_ops(const struct fl_lin_history *history, bool by_key, size_t *index,
+                       size_t *count) {
+    struct lin_keyed *keyed = malloc((history->count + 1) * sizeof *keyed);
+    if (keyed == NULL) return FL_LIN_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < history->count; i++) {
+        if (!op_checked(&history->ops[i])) continue;
+        keyed[n++] = (struct lin_keyed){by_key ? history->ops[i].key : 0, i};
+    }
+    qsort(keyed, n, sizeof *keyed, keyed_compare);
+    for (size_t i = 0; i < n; i++)
+        index[i] = keyed[i].op;
+    *count = n;
+    free(keyed);
+    return FL_LIN_EOK;
+}
+
+static int report_failure(struct fl_lin_report *report, const struct lin_search *s, uint64_t key) {
+    report->bad_key = key;
+    report->state_after = s->best_state;
+    report->linearized = malloc((s->best_depth + 1) * sizeof *report->linearized);
+    report->unplaced = malloc((s->best_unplaced_count + 1) * sizeof *report->unplaced);
+    if (report->linearized == NULL || report->unplaced == NULL) return FL_LIN_ENOMEM;
+    memcpy(report->linearized, s->best_ops, s->best_depth * sizeof *s->best_ops);
+    memcpy(report->unplaced, s->best_unplaced, s->best_unplaced_count * sizeof *s->best_unplaced);
+    report->linearized_count = s->best_depth;
+    report->unplaced_count = s->best_unplaced_count;
+    return FL_LIN_EOK;
+}
+
+/* Checks ops index[0..count) as one register. */
+static int check_partition(const struct fl_lin_history *history, const size_t *index, size_t count,
+                           uint64_t states_max, struct fl_lin_report *report) {
+    assert(count > 0);
+    assert(count < UINT32_MAX / 2);
+    struct lin_search s;
+    size_t left = states_max - report->states_explored;
+    int error = search_init(&s, history->ops, index, (uint32_t)count, left);
+    int result = error == FL_LIN_EOK ? search_run(&s) : -1;
+    report->states_explored += s.memo.count;
+    report->steps += s.steps;
+    if (result < 0) {
+        error = FL_LIN_ENOMEM;
+    } else {
+        report->result = (enum fl_lin_result)result;
+        if (result == FL_LIN_NOT_LINEARIZABLE) {
+            error = report_failure(report, &s, history->ops[index[0]].key);
+        }
+    }
+    search_free(&s);
+    return error;
+}
+
+static size_t partition_end(const struct fl_lin_history *history, const size_t *index, size_t count,
+                            size_t start, bool by_key) {
+    if (!by_key) return count;
+    size_t end = start + 1;
+    while (end < count && history->ops[index[end]].key == history->ops[index[start]].key)
+        end++;
+    return end;
+}
+
+int fl_lin_check(const struct fl_lin_history *history, const struct fl_lin_options *options,
+                 struct fl_lin_report *report) {
+    memset(report, 0, sizeof *report);
+    report->result = FL_LIN_LINEARIZABLE;
+    uint64_t states_max =
+        options->states_max != 0 ? options->states_max : FL_LIN_STATES_MAX_DEFAULT;
+    bool by_key = options->model == FL_LIN_MODEL_KV;
+    size_t *index = malloc((history->count + 1) * sizeof *index);
+    size_t count = 0;
+    int error = index != NULL ? collect_ops(history, by_key, index, &count) : FL_LIN_ENOMEM;
+    report->operations = count;
+    for (size_t start = 0; error == FL_LIN_EOK && start < count;) {
+        start = partition_end(history, index, count, start, by_key);
+        report->partitions++;
+    }
+    bool unknown = false;
+    for (size_t start = 0, end = 0; error == FL_LIN_EOK && start < count; start = end) {
+        end = partition_end(history, index, count, start, by_key);
+        error = check_partition(history, index + start, end - start, states_max, report);
+        if (report->result == FL_LIN_NOT_LINEARIZABLE) break; /* definite: stop here */
+        if (report->result == FL_LIN_UNKNOWN) unknown = true; /* another key may still fail */
+        report->result = FL_LIN_LINEARIZABLE;
+    }
+    if (unknown && report->result == FL_LIN_LINEARIZABLE) report->result = FL_LIN_UNKNOWN;
+    free(index);
+    return error;
+}
+
+void fl_lin_report_deinit(struct fl_lin_report *report) {
+    free(report->linearized);
+    free(report->unplaced);
+    memset(report, 0, sizeof *report);
+}
+
+const char *fl_lin_result_name(enum fl_lin_result result) {
+    switch (result) {
+    case FL_LIN_LINEARIZABLE: return "linearizable";
+    case FL_LIN_NOT_LINEARIZABLE: return "not_linearizable";
+    case FL_LIN_UNKNOWN: return "unknown";
+    }
+    return "?";
+}
+
+const char *fl_lin_kind_name(enum fl_lin_kind kind) {
+    switch (kind) {
+    case FL_LIN_READ: return "read";
+    case FL_LIN_WRITE: return "write";
+    case FL_LIN_CAS: return "cas";
+    }
+    return "?";
+}
