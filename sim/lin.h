@@ -3,7 +3,7 @@
  *
  * A history is a list of operations, each with the index of its invoke and of
  * its return event (docs/linearizability.md). The checker answers whether some
- * total order of the operations respects real time (an operation that returned
+ * total order of the operations respects their real-time order (one that returned
  * before another was invoked comes first) and the sequential model: a register
  * that starts absent (nil), where reads return the value, writes set it and
  * cas(from, to) succeeds iff the value equals `from`. The "kv" model is one such
