@@ -124,6 +124,10 @@ struct fl_scenario *load_shipped(const char *relative) {
     return scenario;
 }
 
+void run_seed(const struct fl_scenario *scenario, uint64_t seed, struct fl_result *result) {
+    fl_sim_destroy(probe_run(scenario, seed, result));
+}
+
 struct fl_sim *probe_run(const struct fl_scenario *scenario, uint64_t seed,
                          struct fl_result *result) {
     struct fl_run_options options = {.seed = seed};

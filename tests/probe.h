@@ -51,6 +51,8 @@ struct fl_scenario *probe_scenario(const char *json_text);
 /* Loads a shipped scenario by its path in the source tree ("scenarios/echo/calm.json")
  * with the built-in models; fails the calling test on an error. */
 struct fl_scenario *load_shipped(const char *relative);
+/* Runs a seed to the end and keeps only its result. */
+void run_seed(const struct fl_scenario *scenario, uint64_t seed, struct fl_result *result);
 /* Runs a seed to the end; returns the simulation, not yet destroyed. */
 struct fl_sim *probe_run(const struct fl_scenario *scenario, uint64_t seed,
                          struct fl_result *result);

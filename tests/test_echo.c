@@ -15,20 +15,12 @@
 #include "models/registry.h"
 #include "probe.h"
 
-static void run(const struct fl_scenario *scenario, uint64_t seed, struct fl_result *result) {
-    struct fl_run_options options = {.seed = seed};
-    struct fl_sim *sim = fl_sim_create(scenario, &options);
-    assert_non_null(sim);
-    fl_sim_run(sim, result);
-    fl_sim_destroy(sim);
-}
-
 static uint32_t failures(const char *relative, uint64_t seeds, const char *check) {
     struct fl_scenario *scenario = load_shipped(relative);
     uint32_t failed = 0;
     for (uint64_t seed = 1; seed <= seeds; seed++) {
         struct fl_result r;
-        run(scenario, seed, &r);
+        run_seed(scenario, seed, &r);
         if (r.pass) continue;
         failed++;
         if (check != NULL && strcmp(r.violations[0].check, check) != 0) {
@@ -68,8 +60,8 @@ static void test_failing_seed_replays_to_the_same_violation(void **state) {
     (void)state;
     struct fl_scenario *scenario = load_shipped("scenarios/echo/shared-buffer.json");
     struct fl_result first, again;
-    run(scenario, 17, &first);
-    run(scenario, 17, &again);
+    run_seed(scenario, 17, &first);
+    run_seed(scenario, 17, &again);
     assert_false(first.pass);
     assert_string_equal(first.violations[0].check, again.violations[0].check);
     assert_string_equal(first.violations[0].message, again.violations[0].message);
@@ -93,7 +85,7 @@ static void test_liveness_fails_when_a_client_is_not_answered_after_heal(void **
         fl_scenario_parse(text, sizeof text - 1, "live.json", fl_models_builtin, &error);
     if (scenario == NULL) fail_msg("%s", error.message);
     struct fl_result r;
-    run(scenario, 1, &r);
+    run_seed(scenario, 1, &r);
     assert_false(r.pass);
     assert_string_equal(r.violations[0].check, "echo.liveness");
     assert_non_null(strstr(r.violations[0].message, "c1"));

@@ -76,18 +76,10 @@ static struct fl_scenario *load_with_variant(const char *relative, const char *v
     return scenario;
 }
 
-static void run(const struct fl_scenario *scenario, uint64_t seed, struct fl_result *result) {
-    struct fl_run_options options = {.seed = seed};
-    struct fl_sim *sim = fl_sim_create(scenario, &options);
-    assert_non_null(sim);
-    fl_sim_run(sim, result);
-    fl_sim_destroy(sim);
-}
-
 static void assert_every_seed_passes(const struct fl_scenario *scenario, uint64_t seeds) {
     for (uint64_t seed = 1; seed <= seeds; seed++) {
         struct fl_result r;
-        run(scenario, seed, &r);
+        run_seed(scenario, seed, &r);
         if (r.pass) continue;
         fail_msg("%s (%s) seed %llu failed %s: %s", fl_scenario_path(scenario),
                  fl_scenario_variant_name(scenario), (unsigned long long)seed,
@@ -105,7 +97,7 @@ static uint32_t scan_for_bug(const char *relative, const char *check, uint32_t w
     *first = 0;
     for (uint64_t seed = 1; seed <= SEEDS && failed < wanted; seed++) {
         struct fl_result r;
-        run(scenario, seed, &r);
+        run_seed(scenario, seed, &r);
         if (r.pass) continue;
         const char *got = r.violations[0].check;
         if (strcmp(got, "wal.acked_not_lost") != 0 && strcmp(got, "wal.no_corrupt_read") != 0) {
@@ -218,8 +210,8 @@ static void assert_replays(const char *relative, const char *check) {
     assert_true(seed > 0);
     struct fl_scenario *scenario = load_shipped(relative);
     struct fl_result first, again;
-    run(scenario, seed, &first);
-    run(scenario, seed, &again);
+    run_seed(scenario, seed, &first);
+    run_seed(scenario, seed, &again);
     assert_false(first.pass);
     assert_false(again.pass);
     assert_string_equal(first.violations[0].check, again.violations[0].check);
