@@ -75,6 +75,25 @@ struct fl_request {
     uint64_t id;       /* unique within the run, assigned by the engine */
 };
 
+/* How a node and its messages look to a person: the visualizer colours a node
+ * by its role and shows its label; a message shows its kind and one line.
+ * Filled in by the optional describe_* callbacks below; fixed-size, so the
+ * engine never allocates for them. */
+#define FL_VIEW_ROLE_MAX 16  /* "leader", "follower", "idle": NUL included */
+#define FL_VIEW_LABEL_MAX 64 /* "term 4 commit 17" */
+#define FL_VIEW_TEXT_MAX 96  /* "append_entries term 4 prev 16/3 1 entry" */
+
+struct fl_state_view {
+    char role[FL_VIEW_ROLE_MAX];   /* a short word; "" for none */
+    char label[FL_VIEW_LABEL_MAX]; /* a few words; "" for none */
+};
+
+struct fl_message_view {
+    char kind[FL_VIEW_ROLE_MAX]; /* "vote_request", "charge"; "" for none */
+    char text[FL_VIEW_TEXT_MAX]; /* one line of its content; "" for none */
+    uint64_t trace_id;           /* the request (saga, order, job) it belongs to; 0: none */
+};
+
 /* The callbacks of one service. Any callback may be NULL: the event is then
  * traced and ignored. */
 struct fl_service {
@@ -104,6 +123,15 @@ struct fl_service {
      * them is (they stay pending, as after a failed fsync). A crash before
      * completion cancels it. */
     void (*on_sync)(fl_node *node, void *state, uint64_t sync_id, uint64_t tag, int status);
+
+    /* Optional, for the trace and the visualizer only: never part of the
+     * fingerprint, called only while a trace is written, and they must only
+     * read. describe_state tells the node's role and label from its state
+     * block; describe_message tells what a message this service sent is
+     * (out is zeroed before either call). NULL: the node shows no role, the
+     * message no kind. */
+    void (*describe_state)(const void *state, struct fl_state_view *out);
+    void (*describe_message)(const uint8_t *data, size_t size_bytes, struct fl_message_view *out);
 };
 
 /* A model parameter a scenario may set under "params". Values are integers;
