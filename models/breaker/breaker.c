@@ -568,6 +568,7 @@ static void client_start(fl_node *node, void *state) {
     c->replicas = fl_server_count(node);
     fl_always(node, c->replicas <= REPLICAS_MAX, "breaker.replicas_fit");
     if (c->replicas > REPLICAS_MAX) c->replicas = REPLICAS_MAX;
+    fl_always(node, c->number <= CLIENTS_TRACKED_MAX, "breaker.clients_fit"); /* the checker's */
     c->interval_ns = (uint64_t)fl_param(node, "interval");
     c->timeout_ns = (uint64_t)fl_param(node, "timeout");
     c->retry_max = (uint32_t)fl_param(node, "retry_max");
