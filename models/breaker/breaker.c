@@ -89,7 +89,7 @@ enum { VARIANT_BREAKER = 0, VARIANT_IMMEDIATE_RETRY = 1, VARIANT_BACKOFF = 2 };
 #define SLOTS_MAX 128           /* requests in progress per client */
 #define BREAKER_WINDOW_MAX 64   /* outcomes a circuit counts */
 #define CLIENTS_TRACKED_MAX 64  /* clients the checker counts */
-#define WINDOWS_MAX 1024        /* checker windows; later time counts in the last */
+#define WINDOWS_MAX 1024        /* checker windows; time beyond the last is not judged */
 #define SLOW_TAIL_FACTOR 8
 #define TRACE_ID_CLIENT_STRIDE 1000000u
 #define MESSAGE_MAX 32
@@ -764,7 +764,9 @@ static uint64_t recovered_at(const struct breaker_checker *k, uint64_t window_ns
 static void breaker_check_end(fl_world *world) {
     const struct breaker_checker *k = fl_world_checker_state(world);
     uint64_t window_ns = (uint64_t)fl_world_param(world, "window");
+    /* The windows kept end WINDOWS_MAX - 1 windows in: later ones are not judged. */
     uint64_t end_ns = fl_world_now_ns(world);
+    if (end_ns > (WINDOWS_MAX - 1) * window_ns) end_ns = (WINDOWS_MAX - 1) * window_ns;
     uint64_t fault_ns = (uint64_t)fl_world_param(world, "fault_start");
     uint64_t heal_ns = (uint64_t)fl_world_param(world, "fault_end");
     if (fl_world_quiet_since_ns(world) > heal_ns) heal_ns = fl_world_quiet_since_ns(world);
@@ -895,7 +897,8 @@ static const struct fl_param breaker_params[] = {
      "breaker: a circuit opens when this percent of its counted calls failed"},
     {"breaker_cooldown", FL_PARAM_DURATION, 1000, H, 250 * MS,
      "breaker: an open circuit lets a probe through after this"},
-    {"window", FL_PARAM_DURATION, MS, H, 500 * MS, "checker: goodput and load are counted per window"},
+    {"window", FL_PARAM_DURATION, MS, H, 500 * MS,
+     "checker: goodput and load are counted per window"},
     {"fault_start", FL_PARAM_DURATION, 0, 24 * H, 5 * S,
      "checker: the fault phase starts here"},
     {"fault_end", FL_PARAM_DURATION, 0, 24 * H, 8 * S,
@@ -903,7 +906,7 @@ static const struct fl_param breaker_params[] = {
     {"goodput_fault_min", FL_PARAM_INT, 0, 1000000, 0,
      "checker: successful requests/s averaged over the fault phase, at least"},
     {"goodput_after_min", FL_PARAM_INT, 0, 1000000, 0,
-     "checker: successful requests/s after recovery, at least; recovery means a window reaching it"},
+     "checker: successful requests/s after recovery, at least (recovered: a window reaches it)"},
     {"amplification_max_percent", FL_PARAM_INT, 100, 100000, 100000,
      "checker: attempts per request during the fault, in percent (200 = 2.0x), at most"},
     {"recovery_max", FL_PARAM_DURATION, 0, 24 * H, 2 * S,
