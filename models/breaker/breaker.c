@@ -493,6 +493,10 @@ static void attempt_send(fl_node *node, struct breaker_client *c, uint32_t index
     uint32_t r = replica_choose(node, c, slot);
     fl_sometimes(node, r == REPLICAS_MAX, "breaker.failed_fast");
     if (r == REPLICAS_MAX) {
+        char name[32];
+        trace_id_name(slot->trace_id, name, sizeof name);
+        fl_annotate(node, "request %s failed fast after %u attempt%s: every circuit is open",
+                    name, slot->attempts, slot->attempts == 1 ? "" : "s");
         c->failed_fast++;
         slot_free(slot);
         return;
@@ -518,9 +522,14 @@ static uint64_t backoff_draw(fl_node *node, const struct breaker_client *c, uint
     return 1 + fl_random_below(node, ceiling);
 }
 
+enum outcome { OUTCOME_REPLY = 0, OUTCOME_REJECT = 1, OUTCOME_TIMEOUT = 2 };
+static const char *const outcome_names[] = {"a reply", "rejected", "timed out"};
+
 /* The attempt in flight for slot index ended: a reply, a reject or a timeout. */
-static void attempt_done(fl_node *node, struct breaker_client *c, uint32_t index, bool ok) {
+static void attempt_done(fl_node *node, struct breaker_client *c, uint32_t index,
+                         enum outcome outcome) {
     struct call_slot *slot = &c->slots[index];
+    bool ok = outcome == OUTCOME_REPLY;
     slot->request_id = 0;
     if (c->variant == VARIANT_BREAKER) circuit_record(node, c, slot->replica, !ok, slot->probe);
     if (ok) {
@@ -529,6 +538,10 @@ static void attempt_done(fl_node *node, struct breaker_client *c, uint32_t index
         return;
     }
     if (slot->attempts > c->retry_max) {
+        char name[32];
+        trace_id_name(slot->trace_id, name, sizeof name);
+        fl_annotate(node, "request %s failed after %u attempts: the last, to n%u, %s", name,
+                    slot->attempts, slot->replica + 1, outcome_names[outcome]);
         c->failed++;
         slot_free(slot);
         return;
@@ -592,7 +605,7 @@ static void client_on_timer(fl_node *node, void *state, fl_timer_id timer, uint6
         uint32_t index = (uint32_t)(tag - TAG_TIMEOUT);
         bool known = index < SLOTS_MAX && c->slots[index].used && c->slots[index].request_id != 0;
         fl_always(node, known, "breaker.client_timeout_slot");
-        if (known) attempt_done(node, c, index, false);
+        if (known) attempt_done(node, c, index, OUTCOME_TIMEOUT);
     } else if (tag < TAG_COOLDOWN) {
         uint32_t index = (uint32_t)(tag - TAG_BACKOFF);
         bool known = index < SLOTS_MAX && c->slots[index].used && c->slots[index].backing_off;
@@ -628,7 +641,7 @@ static void client_on_reply(fl_node *node, void *state, fl_node_id from, uint64_
                      (unsigned long long)slot->trace_id, slot->attempts, slot->replica + 1);
     fl_timer_cancel(node, slot->timer);
     fl_sometimes(node, m.type == MSG_REJECT, "breaker.client_rejected");
-    attempt_done(node, c, index, m.type == MSG_REPLY);
+    attempt_done(node, c, index, m.type == MSG_REPLY ? OUTCOME_REPLY : OUTCOME_REJECT);
 }
 
 static void client_describe(const void *state, struct fl_state_view *out) {
