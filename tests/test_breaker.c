@@ -135,23 +135,24 @@ static void test_breaker_rides_out_the_partition(void **state) {
     fl_scenario_free(scenario);
 }
 
-/* A slow replica alone rarely starts a storm: breaker and backoff pass
- * calm.json, and immediate_retry passes nearly every seed of it. Nearly: a
- * burst of arrivals can tip it over with no fault at all (seed 13 does), and
- * then it stays down, which is what metastable means. */
-static void test_without_a_fault_only_immediate_retry_ever_tips_over(void **state) {
+/* With no fault, the breaker passes calm.json on every seed. Without a
+ * breaker, nearly every seed passes too; nearly: a burst of arrivals can tip
+ * the service into a storm with no fault at all (seed 13 does with
+ * immediate_retry, 690 with backoff), and then it stays down, which is what
+ * metastable means. A few seeds in a thousand do it; not one in ten. */
+static void test_without_a_fault_a_storm_is_rare_and_the_breaker_has_none(void **state) {
     (void)state;
-    static const char *const variants[] = {"breaker", "backoff"};
+    struct fl_scenario *scenario = load_variant("scenarios/breaker/calm.json", "breaker");
+    assert_every_seed_passes(scenario, SEEDS / 3);
+    fl_scenario_free(scenario);
+    static const char *const variants[] = {"immediate_retry", "backoff"};
     for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
-        struct fl_scenario *scenario = load_variant("scenarios/breaker/calm.json", variants[v]);
-        assert_every_seed_passes(scenario, SEEDS / 3);
+        scenario = load_variant("scenarios/breaker/calm.json", variants[v]);
+        uint64_t first = 0;
+        uint32_t failed = count_failures(scenario, SEEDS / 3, &first);
+        assert_true(failed * 10 <= SEEDS / 3);
         fl_scenario_free(scenario);
     }
-    struct fl_scenario *scenario = load_variant("scenarios/breaker/calm.json", "immediate_retry");
-    uint64_t first = 0;
-    uint32_t failed = count_failures(scenario, SEEDS / 3, &first);
-    assert_true(failed * 10 <= SEEDS / 3);
-    fl_scenario_free(scenario);
 }
 
 /* In storm.json the breaker's paths all run: circuits open, half-open probes
@@ -360,7 +361,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_breaker_passes_every_swarm_fault),
         cmocka_unit_test(test_breaker_rides_out_the_partition),
-        cmocka_unit_test(test_without_a_fault_only_immediate_retry_ever_tips_over),
+        cmocka_unit_test(test_without_a_fault_a_storm_is_rare_and_the_breaker_has_none),
         cmocka_unit_test(test_storm_exercises_every_breaker_path),
         cmocka_unit_test(test_immediate_retry_storm_outlives_the_partition),
         cmocka_unit_test(test_immediate_retry_fails_everything),
