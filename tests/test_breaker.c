@@ -232,6 +232,24 @@ static void test_backoff_alone_does_not_stop_the_storm(void **state) {
     fl_scenario_free(scenario);
 }
 
+/* Backoff recovers where waiting also holds back new work: with few
+ * requests in flight per client and long waits, requests in backoff take the
+ * client's slots, new ones are refused locally, and the replicas drain. */
+static void test_backoff_recovers_with_few_requests_in_flight(void **state) {
+    (void)state;
+    struct fl_scenario *scenario =
+        load_edited("scenarios/breaker/backoff.json", "\"params\": {",
+                    "\"params\": { \"concurrency\": 16, \"backoff_base\": \"100ms\", "
+                    "\"backoff_cap\": \"1s\",");
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        struct fl_result r;
+        run_seed(scenario, seed, &r);
+        assert_false(has_violation(&r, "breaker.recovery"));
+        assert_false(has_violation(&r, "breaker.goodput"));
+    }
+    fl_scenario_free(scenario);
+}
+
 /* The recovery bound is not judged when the run ends before it could be. */
 static void test_recovery_not_judged_when_the_run_ends_too_soon(void **state) {
     (void)state;
@@ -366,6 +384,7 @@ int main(void) {
         cmocka_unit_test(test_immediate_retry_storm_outlives_the_partition),
         cmocka_unit_test(test_immediate_retry_fails_everything),
         cmocka_unit_test(test_backoff_alone_does_not_stop_the_storm),
+        cmocka_unit_test(test_backoff_recovers_with_few_requests_in_flight),
         cmocka_unit_test(test_recovery_not_judged_when_the_run_ends_too_soon),
         cmocka_unit_test(test_a_failing_seed_replays_to_the_same_violation),
         cmocka_unit_test(test_the_figures_are_in_the_trace),
