@@ -356,6 +356,21 @@ const void *fl_world_state(const fl_world *world, fl_node_id id) {
     return node->up ? node->state : NULL;
 }
 
+void fl_world_annotate(fl_world *world, const char *format, ...) {
+    struct fl_sim *sim = world->sim;
+    assert(sim->current_node == NULL); /* checkers run between events */
+    va_list args;
+    va_start(args, format);
+    int n = vsnprintf(sim->text, sizeof sim->text, format, args);
+    va_end(args);
+    if (n < 0) n = 0;
+    uint32_t len = (uint32_t)n < sizeof sim->text ? (uint32_t)n : (uint32_t)sizeof sim->text - 1;
+    struct fl_trace_record r = {.kind = FL_TR_ANNOTATE, .node = FL_NODE_NONE,
+                                .peer = FL_NODE_NONE, .cause = sim->current_cause,
+                                .text = sim->text, .text_len = len};
+    fl_sim_emit(sim, &r);
+}
+
 void fl_world_violation(fl_world *world, const char *check, const char *format, ...) {
     struct fl_sim *sim = world->sim;
     assert(sim->current_node == NULL); /* checkers run between events */

@@ -298,6 +298,10 @@ void *fl_world_checker_state(fl_world *world);
 const void *fl_world_state(const fl_world *world, fl_node_id id);
 void fl_world_violation(fl_world *world, const char *check, const char *format, ...)
     FL_PRINTF(3, 4);
+/* A line of text in the trace from the checker, attributed to no node (as a
+ * checker's violation is): for the figures a checker computed, reported at
+ * the end of a run that passed as well as one that failed. */
+void fl_world_annotate(fl_world *world, const char *format, ...) FL_PRINTF(2, 3);
 
 #ifdef __cplusplus
 }
