@@ -81,7 +81,9 @@
  *                          leases expire while their workers are healthy, so a
  *                          job longer than the lease is taken from worker
  *                          after worker and fenced off each time; it never
- *                          completes.
+ *                          completes;
+ *   fifo_only              the broker leases the oldest visible job, whatever
+ *                          its priority: an urgent job waits behind a backlog.
  *
  * Checks:
  *   jobqueue.no_lost_job   (end, params.liveness > 0) once the faults have
@@ -102,7 +104,13 @@
 
 #include "faultline/service.h"
 
-enum { JQ_CORRECT = 0, JQ_ACK_BEFORE_PROCESSING = 1, JQ_NO_FENCING = 2, JQ_SHORT_LEASE = 3 };
+enum {
+    JQ_CORRECT = 0,
+    JQ_ACK_BEFORE_PROCESSING = 1,
+    JQ_NO_FENCING = 2,
+    JQ_SHORT_LEASE = 3,
+    JQ_FIFO_ONLY = 4,
+};
 
 enum { ROLE_BROKER = 0, ROLE_STORE = 1, ROLE_WORKER = 2 };
 #define BROKER_NODE 0u
@@ -349,7 +357,6 @@ static int journal_read(fl_node *node, uint32_t role, uint64_t index,
 /* --- server state ----------------------------------------------------------------- */
 
 enum job_state { JOB_NONE = 0, JOB_VISIBLE = 1, JOB_LEASED = 2, JOB_DONE = 3, JOB_DEAD = 4 };
-static const char *const job_state_names[] = {"unknown", "visible", "leased", "done", "dead"};
 
 struct bjob {
     uint8_t state;           /* enum job_state */
@@ -504,12 +511,17 @@ static void broker_submit(fl_node *node, struct server *s, struct fl_request req
     journal_send(node, &s->journal, true, request.client, request, &reply);
 }
 
-/* The visible job to lease next: the highest priority, the oldest among equals. */
-static uint32_t broker_pick(const struct broker *b) {
+/* The visible job to lease next: the highest priority, the oldest among
+ * equals (fifo_only: the oldest, whatever its priority). */
+static uint32_t broker_pick(const struct broker *b, uint32_t variant) {
     uint32_t best = 0;
     for (uint32_t id = 1; id <= b->id_max; id++) {
         const struct bjob *j = &b->jobs[id];
         if (j->state != JOB_VISIBLE) continue;
+        if (variant == JQ_FIFO_ONLY) {
+            if (best == 0 || j->arrival < b->jobs[best].arrival) best = id;
+            continue;
+        }
         if (best == 0 || j->priority > b->jobs[best].priority ||
             (j->priority == b->jobs[best].priority && j->arrival < b->jobs[best].arrival)) {
             best = id;
@@ -520,7 +532,7 @@ static uint32_t broker_pick(const struct broker *b) {
 
 static void broker_poll(fl_node *node, struct server *s, fl_node_id from) {
     struct broker *b = &s->u.broker;
-    uint32_t id = b->counts[JOB_VISIBLE] > 0 ? broker_pick(b) : 0;
+    uint32_t id = b->counts[JOB_VISIBLE] > 0 ? broker_pick(b, s->variant) : 0;
     if (id == 0) {
         send_msg(node, from, &(struct msg){.type = MSG_NOTHING});
         return;
@@ -1268,9 +1280,9 @@ static void describe_lost(const struct bjob *j, const struct sjob *r, char *out,
         snprintf(out, size, "still leased to n%u with token %u after %u leases, %u failures; "
                  "the store has %s", j->lease_worker + 1, j->token, j->leases, j->failures,
                  r->done_token != 0 ? "its effect" : "no effect of it");
-    } else {
-        snprintf(out, size, "still %s at the broker after %u leases, %u failures; the store has "
-                 "%s", job_state_names[j->state], j->leases, j->failures,
+    } else { /* visible: done and dead jobs are not lost */
+        snprintf(out, size, "still waiting in the queue after %u leases, %u failures; the store "
+                 "has %s", j->leases, j->failures,
                  r->done_token != 0 ? "its effect" : "no effect of it");
     }
 }
@@ -1304,13 +1316,14 @@ static void jobqueue_check_end(fl_world *world) {
 /* --- the model ---------------------------------------------------------------------- */
 
 static const char *const jobqueue_variants[] = {
-    "correct", "ack_before_processing", "no_fencing", "short_lease", NULL,
+    "correct", "ack_before_processing", "no_fencing", "short_lease", "fifo_only", NULL,
 };
 static const char *const jobqueue_variant_help[] = {
     "leases with heartbeats, a claim and a fenced, once-per-job result store",
     "a worker completes a job at the broker on receipt, before doing it: a crash loses it",
     "the store ignores tokens: a worker paused past its lease overwrites the newer result",
     "the lease is 3/4 of the heartbeat interval: healthy workers lose their jobs",
+    "the broker leases the oldest visible job whatever its priority",
     NULL,
 };
 
