@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "faultline/faultline.h"
+#include "models/jobqueue/jobqueue.h"
 #include "models/registry.h"
 #include "probe.h"
 
@@ -275,6 +276,62 @@ static void test_seeds_differ(void **state) {
     fl_scenario_free(scenario);
 }
 
+/* --- what the trace and the visualizer are told -------------------------------------- */
+
+/* The documented wire layout: [type u8][0 x3][job u64][token u32][a u64][b u32][fnv u32]. */
+static void encode_message(uint8_t out[32], uint8_t type, uint64_t job, uint32_t token) {
+    memset(out, 0, 32);
+    out[0] = type;
+    fl_put_u64(out + 4, job);
+    fl_put_u32(out + 12, token);
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < 28; i++) h = (h ^ out[i]) * 16777619u;
+    fl_put_u32(out + 28, h);
+}
+
+static void test_messages_name_their_kind_and_job(void **state) {
+    (void)state;
+    uint8_t bytes[32];
+    encode_message(bytes, 17, 42, 3); /* result */
+    struct fl_message_view view;
+    memset(&view, 0, sizeof view);
+    fl_model_jobqueue.server->describe_message(bytes, sizeof bytes, &view);
+    assert_string_equal(view.kind, "result");
+    assert_string_equal(view.text, "job 42 token 3");
+    assert_int_equal(view.trace_id, 42);
+    bytes[5] ^= 1; /* the checksum no longer holds */
+    memset(&view, 0, sizeof view);
+    fl_model_jobqueue.server->describe_message(bytes, sizeof bytes, &view);
+    assert_string_equal(view.kind, "corrupt");
+    assert_int_equal(view.trace_id, 0);
+}
+
+static void test_every_node_tells_its_role(void **state) {
+    (void)state;
+    struct fl_scenario *scenario = load_shipped("scenarios/jobqueue/calm.json");
+    struct fl_result r;
+    struct fl_sim *sim = probe_run(scenario, 1, &r);
+    assert_true(r.pass);
+    static const char *const roles[] = {"broker", "store", "idle", "idle", "idle", "client"};
+    for (fl_node_id id = 0; id < 6; id++) {
+        const void *node_state = fl_sim_node_state(sim, id);
+        assert_non_null(node_state);
+        const struct fl_service *service =
+            id < 5 ? fl_model_jobqueue.server : fl_model_jobqueue.client;
+        struct fl_state_view view;
+        memset(&view, 0, sizeof view);
+        service->describe_state(node_state, &view);
+        assert_string_equal(view.role, roles[id]);
+        assert_true(view.label[0] != '\0');
+    }
+    struct fl_state_view broker;
+    memset(&broker, 0, sizeof broker);
+    fl_model_jobqueue.server->describe_state(fl_sim_node_state(sim, 0), &broker);
+    assert_non_null(strstr(broker.label, "0 visible 0 leased")); /* everything settled */
+    fl_sim_destroy(sim);
+    fl_scenario_free(scenario);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_correct_completes_every_job_once_through_every_fault),
@@ -288,6 +345,8 @@ int main(void) {
         cmocka_unit_test(test_no_fencing_fails_only_the_fencing_check_in_everything),
         cmocka_unit_test(test_a_failing_seed_replays_to_the_same_violation),
         cmocka_unit_test(test_seeds_differ),
+        cmocka_unit_test(test_messages_name_their_kind_and_job),
+        cmocka_unit_test(test_every_node_tells_its_role),
     };
     return cmocka_run_group_tests_name("jobqueue", tests, NULL, NULL);
 }
