@@ -153,6 +153,7 @@ static void test_correct_passes_every_bug_scenario(void **state) {
     static const char *const scenarios[] = {
         "scenarios/jobqueue/ack-before-processing.json", "scenarios/jobqueue/no-fencing.json",
         "scenarios/jobqueue/short-lease.json", "scenarios/jobqueue/fifo-only.json",
+        "scenarios/jobqueue/dedupe-by-attempt.json",
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
         struct fl_scenario *scenario = load_as_variant(scenarios[i], "correct");
@@ -218,6 +219,12 @@ static void test_fifo_only_leases_past_a_higher_priority(void **state) {
     scan_for_bug("scenarios/jobqueue/fifo-only.json", "jobqueue.priority", "was waiting");
 }
 
+static void test_dedupe_by_attempt_applies_a_redelivered_job_twice(void **state) {
+    (void)state;
+    scan_for_bug("scenarios/jobqueue/dedupe-by-attempt.json", "jobqueue.effect_once",
+                 "effect was applied 2 times");
+}
+
 /* Under every fault at once, no_fencing still fails only by a stale write
  * (never a lost job or a double effect): the message points at the bug. */
 static void test_no_fencing_fails_only_the_fencing_check_in_everything(void **state) {
@@ -263,6 +270,8 @@ static void test_a_failing_seed_replays_to_the_same_violation(void **state) {
     assert_replays("scenarios/jobqueue/short-lease.json", "jobqueue.no_lost_job",
                    "never completed nor dead-lettered");
     assert_replays("scenarios/jobqueue/fifo-only.json", "jobqueue.priority", "was leased to");
+    assert_replays("scenarios/jobqueue/dedupe-by-attempt.json", "jobqueue.effect_once",
+                   "then again by");
 }
 
 /* Another seed is another run: the fingerprint depends on the seed. */
@@ -342,6 +351,7 @@ int main(void) {
         cmocka_unit_test(test_no_fencing_lets_a_paused_worker_overwrite_the_newer_result),
         cmocka_unit_test(test_short_lease_takes_jobs_from_healthy_workers_forever),
         cmocka_unit_test(test_fifo_only_leases_past_a_higher_priority),
+        cmocka_unit_test(test_dedupe_by_attempt_applies_a_redelivered_job_twice),
         cmocka_unit_test(test_no_fencing_fails_only_the_fencing_check_in_everything),
         cmocka_unit_test(test_a_failing_seed_replays_to_the_same_violation),
         cmocka_unit_test(test_seeds_differ),

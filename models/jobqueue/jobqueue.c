@@ -83,7 +83,12 @@
  *                          after worker and fenced off each time; it never
  *                          completes;
  *   fifo_only              the broker leases the oldest visible job, whatever
- *                          its priority: an urgent job waits behind a backlog.
+ *                          its priority: an urgent job waits behind a backlog;
+ *   dedupe_by_attempt      the store's idempotency key is the job id plus the
+ *                          token (the attempt), not the job: a claim never finds
+ *                          the job done, and a job run again after its first
+ *                          holder applied it and stopped before completing is
+ *                          applied a second time.
  *
  * Checks:
  *   jobqueue.no_lost_job   (end, params.liveness > 0) once the faults have
@@ -110,6 +115,7 @@ enum {
     JQ_NO_FENCING = 2,
     JQ_SHORT_LEASE = 3,
     JQ_FIFO_ONLY = 4,
+    JQ_DEDUPE_BY_ATTEMPT = 5,
 };
 
 enum { ROLE_BROKER = 0, ROLE_STORE = 1, ROLE_WORKER = 2 };
@@ -663,7 +669,7 @@ static void store_claim(fl_node *node, struct server *s, fl_node_id from, const 
     struct sjob *j = &st->jobs[m->job];
     struct msg reply = {.job = m->job, .token = m->token};
     bool fenced = s->variant != JQ_NO_FENCING;
-    if (j->done_token != 0) {
+    if (j->done_token != 0 && s->variant != JQ_DEDUPE_BY_ATTEMPT) {
         fl_sometimes(node, true, "jobqueue.claim_found_done");
         reply.type = MSG_CLAIM_DONE;
         reply.b = j->done_token;
@@ -682,10 +688,12 @@ static void store_claim(fl_node *node, struct server *s, fl_node_id from, const 
 }
 
 /* Whether a write applies the job's effect. The correct store refuses an
- * old token and applies once per job; no_fencing dedupes only a repeat of
- * the same job id + token. */
+ * old token and applies once per job; no_fencing and dedupe_by_attempt
+ * dedupe only a repeat of the same job id + token. */
 static bool store_write_applies(const struct server *s, const struct sjob *j, uint32_t token) {
-    if (s->variant == JQ_NO_FENCING) return j->done_token != token;
+    if (s->variant == JQ_NO_FENCING || s->variant == JQ_DEDUPE_BY_ATTEMPT) {
+        return j->done_token != token;
+    }
     return j->done_token == 0;
 }
 
@@ -1316,7 +1324,8 @@ static void jobqueue_check_end(fl_world *world) {
 /* --- the model ---------------------------------------------------------------------- */
 
 static const char *const jobqueue_variants[] = {
-    "correct", "ack_before_processing", "no_fencing", "short_lease", "fifo_only", NULL,
+    "correct",   "ack_before_processing", "no_fencing", "short_lease",
+    "fifo_only", "dedupe_by_attempt",     NULL,
 };
 static const char *const jobqueue_variant_help[] = {
     "leases with heartbeats, a claim and a fenced, once-per-job result store",
@@ -1324,6 +1333,7 @@ static const char *const jobqueue_variant_help[] = {
     "the store ignores tokens: a worker paused past its lease overwrites the newer result",
     "the lease is 3/4 of the heartbeat interval: healthy workers lose their jobs",
     "the broker leases the oldest visible job whatever its priority",
+    "the store dedupes by job id + token: a job re-run after its effect landed lands twice",
     NULL,
 };
 
@@ -1336,7 +1346,8 @@ static const struct fl_param jobqueue_params[] = {
      "a client submits the same job again after this long without an answer"},
     {"priorities", FL_PARAM_INT, 1, PRIORITIES_MAX, 3, "priority levels (0 the lowest)"},
     {"work_min", FL_PARAM_DURATION, 0, 3600000000000, 20000000, "shortest job"},
-    {"work_max", FL_PARAM_DURATION, 0, 3600000000000, 200000000, "longest job"},
+    {"work_max", FL_PARAM_DURATION, 0, 3600000000000, 200000000,
+     "longest job (below work_min: work_min)"},
     {"poison_percent", FL_PARAM_INT, 0, 100, 5,
      "percent of jobs that fail every time (they end in the dead-letter queue)"},
     {"fail_percent", FL_PARAM_INT, 0, 100, 5, "percent of attempts of other jobs that fail"},
