@@ -536,8 +536,32 @@ static uint32_t broker_pick(const struct broker *b, uint32_t variant) {
     return best;
 }
 
+static struct msg lease_message(uint32_t id, const struct bjob *j) {
+    return (struct msg){.type = MSG_LEASE, .job = id, .token = j->token, .a = j->work_ns,
+                        .b = (uint32_t)j->priority | (uint32_t)j->poison << 8};
+}
+
+/* The job the broker believes `worker` holds, or 0. */
+static uint32_t broker_held_by(const struct broker *b, fl_node_id worker) {
+    for (uint32_t id = 1; id <= b->id_max && b->leased_count > 0; id++) {
+        const struct bjob *j = &b->jobs[id];
+        if (j->state == JOB_LEASED && j->lease_worker == worker) return id;
+    }
+    return 0;
+}
+
+/* A poll from a worker that holds a lease gets that lease again: its first
+ * answer is still waiting for a sync or was lost, or the worker restarted.
+ * A second lease would sit with a worker that ignores it until it expires. */
 static void broker_poll(fl_node *node, struct server *s, fl_node_id from) {
     struct broker *b = &s->u.broker;
+    uint32_t held = broker_held_by(b, from);
+    fl_sometimes(node, held != 0, "jobqueue.poll_got_its_lease_again");
+    if (held != 0) {
+        struct msg again = lease_message(held, &b->jobs[held]);
+        journal_send(node, &s->journal, false, from, (struct fl_request){0}, &again);
+        return;
+    }
     uint32_t id = b->counts[JOB_VISIBLE] > 0 ? broker_pick(b, s->variant) : 0;
     if (id == 0) {
         send_msg(node, from, &(struct msg){.type = MSG_NOTHING});
@@ -554,8 +578,7 @@ static void broker_poll(fl_node *node, struct server *s, fl_node_id from) {
     b->last_grant_job = id;
     fl_annotate(node, "job %u leased to n%u with token %u (priority %u)", id, from + 1, j->token,
                 j->priority);
-    struct msg lease = {.type = MSG_LEASE, .job = id, .token = j->token, .a = j->work_ns,
-                        .b = (uint32_t)j->priority | (uint32_t)j->poison << 8};
+    struct msg lease = lease_message(id, j);
     journal_send(node, &s->journal, false, from, (struct fl_request){0}, &lease);
 }
 
