@@ -34,7 +34,7 @@
 #endif
 
 #ifdef FL_TEST_SANITIZED
-#define SEEDS 80
+#define SEEDS 60
 #else
 #define SEEDS 300
 #endif

@@ -573,7 +573,10 @@ static void broker_poll(fl_node *node, struct server *s, fl_node_id from) {
         send_msg(node, from, &(struct msg){.type = MSG_NOTHING});
         return;
     }
+    uint32_t token_before = j->token;
     broker_apply(b, &r, fl_mono_ns(node));
+    fl_always(node, j->state == JOB_LEASED && j->token == token_before + 1u,
+              "jobqueue.token_increases");
     b->grants++;
     b->last_grant_job = id;
     fl_annotate(node, "job %u leased to n%u with token %u (priority %u)", id, from + 1, j->token,
@@ -737,6 +740,7 @@ static void store_result(fl_node *node, struct server *s, fl_node_id from, const
                            .b = (m->token & 0xffffu) | (uint32_t)from << 16};
         if (journal_append(node, &s->journal, ROLE_STORE, &r) != FL_OK) return;
         store_apply(st, &r);
+        fl_always(node, s->variant != JQ_CORRECT || j->applies == 1, "jobqueue.store_applies_once");
         fl_annotate(node, "job %llu: applied the result of n%u (token %u)",
                     (unsigned long long)m->job, from + 1, m->token);
     } else {
@@ -843,6 +847,7 @@ static void worker_abandon(fl_node *node, struct worker *w, const char *why) {
 
 static void worker_lease(fl_node *node, struct server *s, const struct msg *m) {
     struct worker *w = &s->u.worker;
+    fl_always(node, m->token > 0, "jobqueue.lease_has_a_token");
     if (w->phase != W_IDLE) return; /* a duplicate, or a lease it stopped waiting for: expires */
     w->gen++;
     w->job = (uint32_t)m->job;
