@@ -253,7 +253,10 @@ static bool record_decode(const uint8_t in[RECORD_BYTES], struct record *out) {
            out->job <= JOBS_MAX;
 }
 
-static double seconds(uint64_t ns) { return (double)ns / 1e9; }
+/* Whole milliseconds, and seconds to the millisecond, in integers: the text
+ * goes into the trace and the fingerprint, and integer formatting rounds the
+ * same way in every C library. */
+static unsigned long long ms_of(uint64_t ns) { return (unsigned long long)(ns / 1000000u); }
 
 /* --- the journal: the broker's and the store's durable log ------------------------ */
 
@@ -511,8 +514,8 @@ static void broker_submit(fl_node *node, struct server *s, struct fl_request req
     struct record r = {.type = REC_SUBMIT, .job = m->job, .a = m->a, .b = m->b};
     if (journal_append(node, &s->journal, ROLE_BROKER, &r) != FL_OK) return;
     broker_apply(b, &r, fl_mono_ns(node));
-    fl_annotate(node, "job %llu submitted (priority %u, %.0f ms of work%s)",
-                (unsigned long long)m->job, m->b & 0xffu, (double)m->a / 1e6,
+    fl_annotate(node, "job %llu submitted (priority %u, %llu ms of work%s)",
+                (unsigned long long)m->job, m->b & 0xffu, ms_of(m->a),
                 (m->b >> 8) & 1u ? ", poison" : "");
     journal_send(node, &s->journal, true, request.client, request, &reply);
 }
@@ -1090,8 +1093,8 @@ static void describe_message(const uint8_t *data, size_t size_bytes,
     out->trace_id = m.job;
     if (m.job == 0) return;
     if (m.type == MSG_SUBMIT || m.type == MSG_LEASE) {
-        snprintf(out->text, sizeof out->text, "job %llu token %u priority %u work %.0f ms%s",
-                 (unsigned long long)m.job, m.token, m.b & 0xffu, (double)m.a / 1e6,
+        snprintf(out->text, sizeof out->text, "job %llu token %u priority %u work %llu ms%s",
+                 (unsigned long long)m.job, m.token, m.b & 0xffu, ms_of(m.a),
                  (m.b >> 8) & 1u ? " poison" : "");
     } else {
         snprintf(out->text, sizeof out->text, "job %llu token %u", (unsigned long long)m.job,
@@ -1340,11 +1343,13 @@ static void jobqueue_check_end(fl_world *world) {
         if (j->state == JOB_DEAD || (j->state == JOB_DONE && r->done_token != 0)) continue;
         char why[200];
         describe_lost(j, r, why, sizeof why);
+        uint64_t since_ns = fl_world_now_ns(world) - quiet_ns;
         fl_world_violation(world, "jobqueue.no_lost_job",
-                           "job %u accepted at %.3f s was never completed nor dead-lettered, "
-                           "%.3f s after the faults healed: %s",
-                           id, seconds(k->accepted_at_ns[id]),
-                           seconds(fl_world_now_ns(world) - quiet_ns), why);
+                           "job %u accepted at %llu.%03llu s was never completed nor "
+                           "dead-lettered, %llu.%03llu s after the faults healed: %s",
+                           id, ms_of(k->accepted_at_ns[id]) / 1000,
+                           ms_of(k->accepted_at_ns[id]) % 1000, ms_of(since_ns) / 1000,
+                           ms_of(since_ns) % 1000, why);
         return;
     }
 }
