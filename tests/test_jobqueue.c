@@ -173,6 +173,8 @@ static void test_everything_exercises_every_recovery_path(void **state) {
         "jobqueue.duplicate_result",    "jobqueue.submit_retried",
         "jobqueue.sync_failed",         "jobqueue.read_error_retried",
         "jobqueue.journal_write_refused", "jobqueue.dropped_corrupt",
+        "jobqueue.recovery_repaired_a_copy", "jobqueue.recovery_cut_tail",
+        "jobqueue.poll_got_its_lease_again",
     };
     enum { PATHS = sizeof paths / sizeof paths[0] };
     uint64_t held[PATHS] = {0};
