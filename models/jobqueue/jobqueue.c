@@ -64,9 +64,10 @@
  * wrote to the wrong place is not taken for the one that belongs there; the
  * checksum catches a torn, lost or rotted one; another copy brings it back
  * (as models/wal does). Why three: one copy can only tell a bad record from
- * a good one; with two, a lost write on one copy and bit rot on the other
- * copy of the same record between two restarts lose an acknowledged job (2
- * seeds in 12,000 of everything.json did). Recovery reads the slots from
+ * a good one (a third of everything.json's seeds then lose a job); with
+ * two, both copies of one record hit between two restarts (a lost write on
+ * one, bit rot or a second misdirected write on the other) lose it (3 seeds
+ * in 12,000 did); with three, none of 12,000. Recovery reads the slots from
  * the start, takes any intact copy and rewrites the others, stops at the
  * first slot where none is intact (a tail never acknowledged) and cuts every
  * file there, syncing before it serves. After a restart the broker gives
