@@ -5,6 +5,7 @@
 #include "crashy/crashy.h"
 #include "echo/echo.h"
 #include "gossip/gossip.h"
+#include "jobqueue/jobqueue.h"
 #include "wal/wal.h"
 
 const struct fl_model *const fl_models_builtin[] = {
@@ -12,6 +13,7 @@ const struct fl_model *const fl_models_builtin[] = {
     &fl_model_crashy,
     &fl_model_echo,
     &fl_model_gossip,
+    &fl_model_jobqueue,
     &fl_model_wal,
     NULL,
 };
