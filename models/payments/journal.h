@@ -1,5 +1,5 @@
 /*
- * journal: an append-only log of fixed-size records in two checksummed copies
+ * journal: an append-only log of fixed-size records in three checksummed copies
  * on a node's simulated disk, shared by the three services of the payments
  * model. models/payments/journal.c has the design.
  */

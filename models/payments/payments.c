@@ -1342,14 +1342,16 @@ static void check_inventory_step(fl_world *world, const struct inventory_service
             used += (size_t)snprintf(holders + used, sizeof holders - used, "%s%s x%u",
                                      used == 0 ? "" : ", ", key, res->quantity);
         }
+        uint64_t off = it->stock > (uint64_t)expected ? it->stock - (uint64_t)expected
+                                                       : (uint64_t)expected - it->stock;
         fl_world_violation(world, "payments.inventory",
-                           "item %u %s: %llu units reserved by %u orders (%s) from an initial "
-                           "stock of %llu, but the inventory shows %llu in stock (expected "
-                           "%lld)",
-                           i + 1, expected < 0 ? "oversold" : "miscounted",
-                           (unsigned long long)it->held, count, holders,
-                           (unsigned long long)initial, (unsigned long long)it->stock,
-                           (long long)expected);
+                           "item %u %s by %llu: orders hold %llu units of it (%s%s) of an initial "
+                           "stock of %llu, so %lld should be left, but the inventory shows %llu",
+                           i + 1, expected < 0 || (int64_t)it->stock > expected ? "oversold" : "short",
+                           (unsigned long long)off, (unsigned long long)it->held, holders,
+                           count > 0 && used + 40 >= sizeof holders ? ", ..." : "",
+                           (unsigned long long)initial, (long long)expected,
+                           (unsigned long long)it->stock);
         return;
     }
 }
