@@ -20,8 +20,10 @@
  *      reads (stock, version), WRITE_STOCK(stock - quantity, expected version)
  *      applies only if the version is still the one read, else CONFLICT with
  *      the current pair, and n1 tries again from it; too little stock rejects
- *      the order. n2 remembers each order's reservation, so a retried write
- *      is answered, not applied twice;
+ *      the order. n2 remembers each reservation by the client's order key,
+ *      so a retried write is answered, not applied twice, and an item with a
+ *      write not yet durable answers nothing until it is (what it would say
+ *      could vanish in a crash);
  *   4. n1 sends CHARGE(customer, amount) to n3 with the order id as the
  *      idempotency key: n3 charges a key once and answers every retry with
  *      the same payment (p-9); a key reused with other parameters is refused;
@@ -30,7 +32,8 @@
  *   5. n1 writes an END record (confirmed, or rejected with its reason), and
  *      answers RESULT once that is durable.
  * n2 and n3 write each change to their own journal and answer only once it is
- * durable; every request between services is resent after params.rpc_timeout,
+ * durable (one sync at a time covers every record before it: group commit);
+ * every request between services is resent after params.rpc_timeout,
  * so a step lost to a crash or the network is simply done again, and the keys
  * make doing it again harmless. After a crash n1 recovers its orders from its
  * journal and resumes every order that has no END record yet.
@@ -844,7 +847,15 @@ static void inventory_write(fl_node *node, struct inventory_service *s, const st
                                .b = m->b, .c = it->version + 1, .d = op | quantity << 8};
     uint32_t slot = 0;
     if (journal_append(node, &s->journal, &r, &slot) != FL_OK) return; /* asked again */
+    uint64_t before = it->stock;
     inventory_apply(s, &r, slot);
+    char key[24];
+    key_name(m->trace, key, sizeof key);
+    fl_annotate(node, "order %llu (%s): %s item %u x%u, stock %llu -> %llu, version %llu%s",
+                (unsigned long long)m->order, key, op == OP_RESERVE ? "reserve" : "release",
+                (uint32_t)m->a + 1, quantity, (unsigned long long)before,
+                (unsigned long long)it->stock, (unsigned long long)it->version,
+                m->c == VERSION_ANY ? " (unconditional write)" : "");
     reply.c = it->stock;
     reply.d = (uint32_t)it->version;
     waiter_add(s->waiters, slot, ROLE_ORDERS, &reply);
