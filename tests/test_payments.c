@@ -238,7 +238,7 @@ static void test_orders_end_names_an_order_that_never_ends(void **state) {
     run_seed(scenario, 1, &r);
     assert_false(r.pass);
     assert_string_equal(r.violations[0].check, "payments.orders_end");
-    assert_non_null(strstr(r.violations[0].message, "has neither been confirmed nor rejected"));
+    assert_non_null(strstr(r.violations[0].message, "was still neither confirmed nor rejected"));
     fl_scenario_free(scenario);
 }
 

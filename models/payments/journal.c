@@ -208,7 +208,6 @@ bool journal_on_sync(fl_node *node, struct journal *j, uint64_t sync_id, uint64_
     j->sync_in_flight = false;
     fl_sometimes(node, status == FL_EIO, "payments.sync_failed");
     if (status == FL_OK && j->sync_covers > j->durable) j->durable = j->sync_covers;
-    if (status != FL_OK) j->syncs_failed++;
     if (j->durable < j->next || status != FL_OK) sync_start(node, j);
     return true;
 }

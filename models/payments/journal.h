@@ -34,7 +34,6 @@ struct journal {
     uint64_t sync_id;         /* the one in flight */
     uint32_t sync_covers;     /* records it covers */
     uint32_t repairs;         /* copies rewritten by the last recovery */
-    uint32_t syncs_failed;    /* syncs completed with FL_EIO, for the trace */
 };
 
 typedef void (*journal_replay_fn)(void *ctx, const struct journal_record *record);

@@ -334,7 +334,6 @@ struct inventory_service {
     uint32_t count;
     struct reservation reservations[RESERVATIONS_MAX];
     struct waiter waiters[WAITERS_MAX];
-    uint64_t conflicts;    /* writes refused for a stale version */
 };
 
 struct payment {
@@ -836,7 +835,6 @@ static void inventory_write(fl_node *node, struct inventory_service *s, const st
         reply.b = done ? WRITE_OK : WRITE_CONFLICT;
         reply.c = it->stock;
         reply.d = (uint32_t)it->version;
-        s->conflicts += !done;
         send_msg(node, ROLE_ORDERS, &reply);
         return;
     }
@@ -1264,9 +1262,10 @@ static void client_on_reply(fl_node *node, void *state, fl_node_id from, uint64_
     c->rejected += o->state == CO_REJECTED;
     char key[24];
     key_name(o->key, key, sizeof key);
-    fl_annotate(node, "order %s: %s as order %llu after %u attempts%s%s", key,
+    fl_annotate(node, "order %s: %s as order %llu after %u attempt%s%s%s", key,
                 o->state == CO_CONFIRMED ? "confirmed" : "rejected",
-                (unsigned long long)m.order, o->attempts, o->state == CO_CONFIRMED ? "" : ", ",
+                (unsigned long long)m.order, o->attempts, o->attempts == 1 ? "" : "s",
+                o->state == CO_CONFIRMED ? "" : ", ",
                 o->state == CO_CONFIRMED ? "" : reason_name(o->reason));
 }
 
@@ -1535,11 +1534,13 @@ static void check_orders_end(fl_world *world, const struct payments_checker *k) 
             char key[24];
             key_name(o->key, key, sizeof key);
             fl_world_violation(world, "payments.orders_end",
-                               "order %s, placed at %.3f s, has neither been confirmed nor "
-                               "rejected %.3f s after the faults healed (at %.3f s), after %u "
-                               "attempts",
-                               key, (double)k->placed_at_ns[i][seq] / 1e9,
-                               (double)(now - quiet) / 1e9, (double)quiet / 1e9, o->attempts);
+                               "order %s, placed at %.3f s, was still neither confirmed nor "
+                               "rejected at %.3f s, %.3f s after %s, longer than the liveness "
+                               "bound of %.3f s; the client sent it %u time%s",
+                               key, (double)k->placed_at_ns[i][seq] / 1e9, (double)now / 1e9,
+                               (double)(now - since) / 1e9,
+                               since == quiet ? "the faults healed" : "it was placed",
+                               (double)bound / 1e9, o->attempts, o->attempts == 1 ? "" : "s");
             return;
         }
     }
