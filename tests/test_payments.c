@@ -60,7 +60,9 @@ static uint64_t first_failure(const char *relative, const char *const *checks, c
         run_seed(scenario, seed, &r);
         if (r.pass) continue;
         bool named = false;
-        for (const char *const *c = checks; *c != NULL; c++) named |= strcmp(*c, r.violations[0].check) == 0;
+        for (const char *const *c = checks; *c != NULL; c++) {
+            named |= strcmp(*c, r.violations[0].check) == 0;
+        }
         if (!named || strstr(r.violations[0].message, words) == NULL) {
             fail_msg("%s seed %llu failed %s: %s", relative, (unsigned long long)seed,
                      r.violations[0].check, r.violations[0].message);
@@ -253,7 +255,8 @@ static void test_a_fourth_server_is_refused(void **state) {
     assert_string_equal(r.violations[0].check, "payments.three_servers");
     fl_scenario_free(scenario);
 
-    const char *two = "{\"name\": \"two\", \"model\": \"payments\", \"nodes\": 2, \"duration\": \"1s\"}";
+    const char *two =
+        "{\"name\": \"two\", \"model\": \"payments\", \"nodes\": 2, \"duration\": \"1s\"}";
     struct fl_error error;
     assert_null(fl_scenario_parse(two, strlen(two), "two.json", fl_models_builtin, &error));
 }
@@ -267,7 +270,8 @@ static void test_describe_state_names_each_role(void **state) {
     assert_true(r.pass);
     static const char *const roles[] = {"orders", "inventory", "payments", "idle"};
     for (uint32_t id = 0; id < 4; id++) {
-        const struct fl_service *service = id < 3 ? fl_model_payments.server : fl_model_payments.client;
+        const struct fl_service *service =
+            id < 3 ? fl_model_payments.server : fl_model_payments.client;
         struct fl_state_view view;
         memset(&view, 0, sizeof view);
         service->describe_state(fl_sim_node_state(sim, id), &view);

@@ -190,7 +190,9 @@ int journal_append(fl_node *node, struct journal *j, const struct journal_record
         int status = fl_disk_write(node, copy_files[copy], offset, bytes, JOURNAL_RECORD_BYTES);
         if (status == FL_OK) continue;
         /* Refused: cut the copies already written back, so none runs ahead. */
-        for (uint32_t undo = 0; undo < copy; undo++) fl_disk_truncate(node, copy_files[undo], offset);
+        for (uint32_t undo = 0; undo < copy; undo++) {
+            fl_disk_truncate(node, copy_files[undo], offset);
+        }
         fl_sometimes(node, true, "payments.append_refused_disk_full");
         return status;
     }

@@ -138,7 +138,8 @@ enum role { ROLE_ORDERS = 0, ROLE_INVENTORY = 1, ROLE_PAYMENTS = 2, ROLES = 3 };
 #define MESSAGE_BYTES (MESSAGE_BODY_BYTES + 4)
 
 _Static_assert(ORDER_ID_BLOCK > ORDERS_MAX / 2, "a block lasts a boot of normal work");
-_Static_assert(CLIENTS_MAX * ORDERS_PER_CLIENT_MAX <= ORDERS_MAX, "every order a client places fits");
+_Static_assert(CLIENTS_MAX * ORDERS_PER_CLIENT_MAX <= ORDERS_MAX,
+               "every order a client places fits");
 _Static_assert(ORDERS_MAX <= RESERVATIONS_MAX && ORDERS_MAX <= PAYMENTS_MAX, "one per order");
 
 enum msg_type {
@@ -153,7 +154,12 @@ enum msg_type {
 };
 
 enum outcome { OUTCOME_NONE = 0, OUTCOME_CONFIRMED = 1, OUTCOME_REJECTED = 2 };
-enum reason { REASON_NONE = 0, REASON_OUT_OF_STOCK = 1, REASON_NO_FUNDS = 2, REASON_KEY_REUSED = 3 };
+enum reason {
+    REASON_NONE = 0,
+    REASON_OUT_OF_STOCK = 1,
+    REASON_NO_FUNDS = 2,
+    REASON_KEY_REUSED = 3,
+};
 enum reservation_state { RES_NONE = 0, RES_HELD = 1, RES_RELEASED = 2 };
 enum stock_op { OP_RESERVE = 1, OP_RELEASE = 2 };
 enum write_status { WRITE_OK = 1, WRITE_CONFLICT = 2 };
@@ -495,7 +501,8 @@ static void order_send(fl_node *node, struct payments_server *srv, struct order 
     fl_timer_set(node, srv->rpc_timeout_ns, (uint64_t)order_slot(s, o) << 32 | o->attempt);
 }
 
-static void order_go(fl_node *node, struct payments_server *srv, struct order *o, enum phase phase) {
+static void order_go(fl_node *node, struct payments_server *srv, struct order *o,
+                     enum phase phase) {
     o->phase = phase;
     order_send(node, srv, o);
 }
@@ -828,8 +835,9 @@ static void inventory_write(fl_node *node, struct inventory_service *s, const st
     struct item *it = &s->item[m->a];
     struct msg reply = {.type = MSG_WRITTEN, .trace = m->trace, .order = m->order,
                         .attempt = m->attempt, .a = m->a, .b = WRITE_OK};
-    bool done = (op == OP_RESERVE && res != NULL) || (op == OP_RELEASE && (res == NULL ||
-                                                                            res->state != RES_HELD));
+    /* Applied already: a reserve for a known key, a release of nothing held. */
+    bool done = (op == OP_RESERVE && res != NULL) ||
+                (op == OP_RELEASE && (res == NULL || res->state != RES_HELD));
     fl_sometimes(node, done, "payments.stock_write_deduplicated");
     if (done || (m->c != VERSION_ANY && m->c != it->version)) {
         reply.b = done ? WRITE_OK : WRITE_CONFLICT;
@@ -1357,7 +1365,8 @@ static void check_inventory_step(fl_world *world, const struct inventory_service
         fl_world_violation(world, "payments.inventory",
                            "item %u %s by %llu: orders hold %llu units of it (%s%s) of an initial "
                            "stock of %llu, so %lld should be left, but the inventory shows %llu",
-                           i + 1, expected < 0 || (int64_t)it->stock > expected ? "oversold" : "short",
+                           i + 1,
+                           expected < 0 || (int64_t)it->stock > expected ? "oversold" : "short",
                            (unsigned long long)off, (unsigned long long)it->held, holders,
                            count > 0 && used + 40 >= sizeof holders ? ", ..." : "",
                            (unsigned long long)initial, (long long)expected,
