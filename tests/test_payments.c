@@ -103,6 +103,30 @@ static void test_correct_never_oversells_under_contention(void **state) {
     assert_every_seed_passes("scenarios/payments/contention.json", SEEDS_CORRECT / 2);
 }
 
+/* Timeouts shorter than a round trip: every request arrives several times,
+ * answers come back to superseded sends, and a stale conflict must not
+ * decide an order's fate (it once stranded a reservation: seed 411). */
+static void test_correct_survives_timeouts_shorter_than_a_round_trip(void **state) {
+    (void)state;
+    assert_every_seed_passes("scenarios/payments/impatient.json", SEEDS_CORRECT / 4);
+    struct fl_scenario *scenario = load_shipped("scenarios/payments/impatient.json");
+    uint64_t stale = 0;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        struct fl_result r;
+        struct fl_sim *sim = probe_run(scenario, seed, &r);
+        const struct fl_assertion_stat *stats = NULL;
+        uint32_t count = fl_sim_assertions(sim, &stats);
+        for (uint32_t i = 0; i < count; i++) {
+            if (strcmp(stats[i].name, "payments.stale_conflict_ignored") == 0) {
+                stale += stats[i].held;
+            }
+        }
+        fl_sim_destroy(sim);
+    }
+    assert_true(stale > 0);
+    fl_scenario_free(scenario);
+}
+
 static void test_correct_passes_calm(void **state) {
     (void)state;
     assert_every_seed_passes("scenarios/payments/calm.json", 20);
@@ -296,6 +320,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_correct_survives_every_fault),
         cmocka_unit_test(test_correct_never_oversells_under_contention),
+        cmocka_unit_test(test_correct_survives_timeouts_shorter_than_a_round_trip),
         cmocka_unit_test(test_correct_passes_calm),
         cmocka_unit_test(test_everything_exercises_every_recovery_path),
         cmocka_unit_test(test_no_idempotency_key_charges_a_retried_order_twice),

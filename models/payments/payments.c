@@ -133,6 +133,7 @@ enum role { ROLE_ORDERS = 0, ROLE_INVENTORY = 1, ROLE_PAYMENTS = 2, ROLES = 3 };
 #define VERSION_ANY UINT64_MAX
 #define RECOVERY_RETRY_NS 10000000u /* 10 ms */
 #define DISK_RETRY_NS 20000000u     /* 20 ms: a refused write is tried again */
+#define RESEND_SHIFT_MAX 3u         /* n1 resends after rpc_timeout, then 2x, 4x, 8x it */
 
 #define MESSAGE_BODY_BYTES 57
 #define MESSAGE_BYTES (MESSAGE_BODY_BYTES + 4)
@@ -284,7 +285,9 @@ struct order {
     enum phase phase;
     enum outcome outcome;
     enum reason reason;
-    uint32_t attempt;      /* of the send the order waits on */
+    uint32_t attempt;      /* of the latest send of the step the order is in */
+    uint32_t step_attempt; /* the step's first send: an answer to any send since is current */
+    uint32_t resends;      /* in this step, for the backoff */
     uint32_t record_slot;  /* journal slot of the OPEN or END record waited on */
     uint64_t stock_seen;   /* the last (stock, version) n2 reported */
     uint64_t version_seen;
@@ -498,12 +501,19 @@ static void order_send(fl_node *node, struct payments_server *srv, struct order 
         return;
     }
     send_msg(node, to, &m);
-    fl_timer_set(node, srv->rpc_timeout_ns, (uint64_t)order_slot(s, o) << 32 | o->attempt);
+    /* Exponential backoff, capped: a service that is down is not flooded, and
+     * one that is slow still gets to answer. */
+    uint32_t shift = o->resends < RESEND_SHIFT_MAX ? o->resends : RESEND_SHIFT_MAX;
+    fl_timer_set(node, srv->rpc_timeout_ns << shift,
+                 (uint64_t)order_slot(s, o) << 32 | o->attempt);
 }
 
+/* A new step: the answers to the previous one no longer count. */
 static void order_go(fl_node *node, struct payments_server *srv, struct order *o,
                      enum phase phase) {
     o->phase = phase;
+    o->step_attempt = srv->u.orders.attempt_next;
+    o->resends = 0;
     order_send(node, srv, o);
 }
 
@@ -675,6 +685,12 @@ static void orders_on_written(fl_node *node, struct payments_server *srv, struct
         }
         return;
     }
+    /* Only a newer version than any seen counts: a conflict answered before
+     * one of this step's writes was applied reports an older one, and acting
+     * on it (rejecting the order, say) would strand that write's stock. */
+    bool newer = m->d > o->version_seen;
+    fl_sometimes(node, !newer, "payments.stale_conflict_ignored");
+    if (!newer) return;
     fl_sometimes(node, true, "payments.cas_conflict_retried");
     o->stock_seen = m->c;
     o->version_seen = m->d;
@@ -706,7 +722,9 @@ static void orders_on_message(fl_node *node, struct payments_server *srv, const 
     struct order_service *s = &srv->u.orders;
     if (!s->recovered) return;
     struct order *o = order_by_id(s, m->order);
-    bool current = o != NULL && o->attempt == m->attempt;
+    /* Any send of the current step: with a timeout shorter than the round
+     * trip, waiting for the answer to the latest send would wait forever. */
+    bool current = o != NULL && m->attempt >= o->step_attempt && m->attempt <= o->attempt;
     fl_sometimes(node, !current, "payments.order_late_or_duplicate_answer");
     if (!current) return;
     if (m->type == MSG_STOCK && (o->phase == PHASE_READ || o->phase == PHASE_RELEASE_READ)) {
@@ -741,6 +759,7 @@ static void orders_on_timer(fl_node *node, struct payments_server *srv, uint64_t
     bool waiting = o->phase >= PHASE_READ && o->phase <= PHASE_RELEASE_WRITE;
     if (!waiting) return;
     fl_sometimes(node, true, "payments.order_step_resent");
+    o->resends++;
     order_send(node, srv, o);
 }
 
