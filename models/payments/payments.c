@@ -33,10 +33,19 @@
  *      answers RESULT once that is durable.
  * n2 and n3 write each change to their own journal and answer only once it is
  * durable (one sync at a time covers every record before it: group commit);
- * every request between services is resent after params.rpc_timeout,
- * so a step lost to a crash or the network is simply done again, and the keys
- * make doing it again harmless. After a crash n1 recovers its orders from its
- * journal and resumes every order that has no END record yet.
+ * every request between services is resent after params.rpc_timeout (then
+ * 2x, 4x, 8x it), so a step lost to a crash or the network is simply done
+ * again, and the keys make doing it again harmless. After a crash n1 recovers
+ * its orders from its journal and resumes every order that has no END record.
+ *
+ * Answers. An answer to any send of the order's current step counts, not only
+ * to the latest: with a timeout shorter than the round trip, the latest send
+ * would always be superseded before its answer came. Among CONFLICTs only one
+ * with a version newer than any seen counts: one answered before a write of
+ * the same step was applied reports an older version, and rejecting the
+ * order on it would strand the stock that write reserved (impatient.json,
+ * seed 411, before this rule). Versions only grow, and n2 answers only from
+ * durable state, so a write sent with an older version can never apply later.
  *
  * Order ids come from blocks of ORDER_ID_BLOCK: at every boot n1 journals the
  * start of a fresh block and syncs it before taking orders, so an id is never
