@@ -38,6 +38,11 @@
 #define SEEDS_CORRECT 400
 #endif
 #define SEEDS_BUGGY 1000 /* the bound: a bug shows within its first thousand seeds */
+#ifdef FL_TEST_SANITIZED
+#define SEEDS_BUGGY_SCAN 50
+#else
+#define SEEDS_BUGGY_SCAN 200
+#endif
 
 static void assert_every_seed_passes(const char *relative, uint64_t seeds) {
     struct fl_scenario *scenario = load_shipped(relative);
@@ -73,6 +78,35 @@ static uint64_t first_failure(const char *relative, const char *const *checks, c
     fl_scenario_free(scenario);
     fail_msg("%s: no failure in seeds 1..%d", relative, SEEDS_BUGGY);
     return 0;
+}
+
+/* Over the first `seeds` seeds, every failure is one of `checks`, and at
+ * least `failures_min` seeds fail: the bug is found often, and nothing else
+ * breaks on the way. */
+static void assert_failures_are(const char *relative, const char *const *checks, uint64_t seeds,
+                                uint64_t failures_min) {
+    struct fl_scenario *scenario = load_shipped(relative);
+    uint64_t failures = 0;
+    for (uint64_t seed = 1; seed <= seeds; seed++) {
+        struct fl_result r;
+        run_seed(scenario, seed, &r);
+        if (r.pass) continue;
+        failures++;
+        bool named = false;
+        for (const char *const *c = checks; *c != NULL; c++) {
+            named |= strcmp(*c, r.violations[0].check) == 0;
+        }
+        if (!named) {
+            fail_msg("%s seed %llu failed %s: %s", relative, (unsigned long long)seed,
+                     r.violations[0].check, r.violations[0].message);
+        }
+    }
+    if (failures < failures_min) {
+        fail_msg("%s: %llu of %llu seeds failed, expected at least %llu", relative,
+                 (unsigned long long)failures, (unsigned long long)seeds,
+                 (unsigned long long)failures_min);
+    }
+    fl_scenario_free(scenario);
 }
 
 static void assert_replays(const char *relative, uint64_t seed) {
@@ -174,6 +208,7 @@ static void test_no_idempotency_key_charges_a_retried_order_twice(void **state) 
     const char *path = "scenarios/payments/no-idempotency-key.json";
     uint64_t seed = first_failure(path, checks, "charged twice: payments p-");
     assert_replays(path, seed);
+    assert_failures_are(path, checks, SEEDS_BUGGY_SCAN, SEEDS_BUGGY_SCAN / 2);
 }
 
 static void test_unversioned_inventory_oversells(void **state) {
@@ -182,6 +217,7 @@ static void test_unversioned_inventory_oversells(void **state) {
     const char *path = "scenarios/payments/unversioned-inventory.json";
     uint64_t seed = first_failure(path, checks, "oversold");
     assert_replays(path, seed);
+    assert_failures_are(path, checks, SEEDS_BUGGY_SCAN, SEEDS_BUGGY_SCAN / 2);
 }
 
 /* The lost order is paid again by its retry (charged_once), or, when the
@@ -192,6 +228,7 @@ static void test_charge_before_durable_charges_for_a_lost_order(void **state) {
     const char *path = "scenarios/payments/charge-before-durable.json";
     uint64_t seed = first_failure(path, checks, "order");
     assert_replays(path, seed);
+    assert_failures_are(path, checks, SEEDS_BUGGY_SCAN, SEEDS_BUGGY_SCAN / 5);
 }
 
 /* A shipped buggy scenario with its variant replaced by the correct one. */
