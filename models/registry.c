@@ -6,6 +6,7 @@
 #include "echo/echo.h"
 #include "gossip/gossip.h"
 #include "jobqueue/jobqueue.h"
+#include "payments/payments.h"
 #include "wal/wal.h"
 
 const struct fl_model *const fl_models_builtin[] = {
@@ -14,6 +15,7 @@ const struct fl_model *const fl_models_builtin[] = {
     &fl_model_echo,
     &fl_model_gossip,
     &fl_model_jobqueue,
+    &fl_model_payments,
     &fl_model_wal,
     NULL,
 };
