@@ -359,7 +359,8 @@ struct saga_client {
     uint32_t concurrency, sagas_max;
     uint64_t interval_ns, retry_ns;
     uint32_t started;                           /* sagas begun: seq 0 .. started-1 */
-    uint64_t ended;
+    uint64_t ended;                             /* sagas whose end it was told */
+    uint32_t last_ended_seq;                    /* the saga whose end it was told last */
     uint8_t outcome[SAGAS_PER_CLIENT_MAX];      /* enum client_outcome, by seq */
     struct cslot slots[CONCURRENCY_MAX];
 };
@@ -741,7 +742,12 @@ static void orchestrator_status(fl_node *node, struct saga_server *s, struct fl_
         reply_client(node, request, MSG_UNKNOWN, m->saga, NULL);
         return;
     }
-    reply_client(node, request, MSG_STATE, m->saga, &s->sagas[m->saga]);
+    const struct osaga *g = &s->sagas[m->saga];
+    /* Only what is durable is told: a phase still waiting for its sync could
+     * be lost in a crash, and the saga then end the other way. */
+    bool durable = !g->open || g->acted;
+    fl_sometimes(node, !durable, "saga.status_waits_for_sync");
+    if (durable) reply_client(node, request, MSG_STATE, m->saga, g);
 }
 
 /* After recovery: every saga not ended is open again and is acted on at once
@@ -1112,6 +1118,7 @@ static void client_finish(fl_node *node, struct saga_client *c, uint32_t slot,
                           enum client_outcome outcome) {
     struct cslot *o = &c->slots[slot];
     c->outcome[o->seq] = (uint8_t)outcome;
+    c->last_ended_seq = o->seq;
     fl_timer_cancel(node, o->timer);
     o->used = false;
     c->ended++;
@@ -1226,6 +1233,7 @@ static const struct fl_service saga_client_service = {
 struct saga_checker {
     uint64_t first_seen_ns[SAGAS_MAX]; /* true time a client began the saga */
     uint32_t started_seen[CLIENTS_MAX];
+    uint64_t ended_seen[CLIENTS_MAX];
     uint64_t changes_seen[ROLE_SPARE];
 };
 
@@ -1285,6 +1293,8 @@ static bool check_entry(fl_world *world, uint32_t role, uint64_t id) {
     return false;
 }
 
+static bool check_atomic(fl_world *world, const struct saga_client *c, uint32_t seq, uint64_t id);
+
 static void saga_check_step(fl_world *world) {
     struct saga_checker *k = fl_world_checker_state(world);
     uint32_t servers = fl_world_server_count(world);
@@ -1297,6 +1307,15 @@ static void saga_check_step(fl_world *world) {
             k->first_seen_ns[saga_id(clients, i, seq)] = fl_world_now_ns(world);
         }
         k->started_seen[i] = c->started;
+    }
+    for (uint32_t i = 0; i < clients; i++) {
+        /* A client was just told how a saga ended: it must be true now. */
+        const struct saga_client *c = fl_world_state(world, servers + i);
+        if (c == NULL || c->ended == k->ended_seen[i]) continue;
+        k->ended_seen[i] = c->ended;
+        if (check_atomic(world, c, c->last_ended_seq, saga_id(clients, i, c->last_ended_seq))) {
+            return;
+        }
     }
     for (uint32_t role = ROLE_FLIGHT; role <= ROLE_PAYMENT; role++) {
         const struct saga_server *s = fl_world_state(world, role);
@@ -1384,6 +1403,16 @@ static bool check_ends(fl_world *world, const struct saga_client *c, uint32_t se
     return true;
 }
 
+/* Some step is in effect at its service, and not all three are. */
+static bool half_done(fl_world *world, uint64_t id) {
+    uint32_t applied = 0;
+    for (uint32_t role = ROLE_FLIGHT; role <= ROLE_PAYMENT; role++) {
+        const struct saga_server *s = fl_world_state(world, role);
+        applied += s != NULL && s->entries[id].state == SV_APPLIED;
+    }
+    return applied > 0 && applied < STEPS;
+}
+
 static void saga_check_end(fl_world *world) {
     struct saga_checker *k = fl_world_checker_state(world);
     uint32_t servers = fl_world_server_count(world);
@@ -1404,14 +1433,19 @@ static void saga_check_end(fl_world *world) {
     uint64_t bound = (uint64_t)fl_world_param(world, "liveness");
     uint64_t now = fl_world_now_ns(world), quiet = fl_world_quiet_since_ns(world);
     if (bound == 0 || now < quiet + bound) return; /* too soon after the faults to tell */
-    for (uint32_t i = 0; i < clients; i++) {
-        const struct saga_client *c = fl_world_state(world, servers + i);
-        if (c == NULL) continue;
-        for (uint32_t seq = 0; seq < c->started; seq++) {
-            uint64_t id = saga_id(clients, i, seq);
-            uint64_t since = k->first_seen_ns[id] > quiet ? k->first_seen_ns[id] : quiet;
-            if (now < since + bound) continue;
-            if (check_ends(world, c, seq, id, quiet)) return;
+    /* Two passes: a saga left half done (a step still in effect) is the one
+     * to show first; then any saga that never ended. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < clients; i++) {
+            const struct saga_client *c = fl_world_state(world, servers + i);
+            if (c == NULL) continue;
+            for (uint32_t seq = 0; seq < c->started; seq++) {
+                uint64_t id = saga_id(clients, i, seq);
+                uint64_t since = k->first_seen_ns[id] > quiet ? k->first_seen_ns[id] : quiet;
+                if (now < since + bound) continue;
+                if (pass == 0 && !half_done(world, id)) continue;
+                if (check_ends(world, c, seq, id, quiet)) return;
+            }
         }
     }
 }
