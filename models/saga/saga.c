@@ -629,9 +629,11 @@ static void on_step_answer(fl_node *node, struct saga_server *s, uint64_t id,
         orchestrator_persist(node, s, id);
         return;
     }
+    static const char *const refusal[STEPS] = {"card declined", "flight refused",
+                                               "hotel refused"};
     g->outcome[k] = OUT_REFUSED;
-    fl_annotate(node, "saga %llu (c%u): %s refused, compensating", (unsigned long long)id,
-                g->client + 1, step_name[k]);
+    fl_annotate(node, "saga %llu (c%u): %s, compensating", (unsigned long long)id,
+                g->client + 1, refusal[k]);
     compensate_from(node, s, id, (int)k - 1);
 }
 
@@ -737,7 +739,6 @@ static void orchestrator_book(fl_node *node, struct saga_server *s, struct fl_re
 static void orchestrator_status(fl_node *node, struct saga_server *s, struct fl_request request,
                                 const struct msg *m) {
     bool known = m->saga > 0 && m->saga < SAGAS_MAX && s->sagas[m->saga].phase != PH_NONE;
-    fl_sometimes(node, !known, "saga.status_of_unknown_saga");
     if (!known) {
         reply_client(node, request, MSG_UNKNOWN, m->saga, NULL);
         return;
