@@ -117,6 +117,9 @@ enum {
 #define OPEN_MAX 128        /* sagas in progress at the orchestrator */
 #define WAIT_MAX 128        /* service entries waiting for their sync to answer */
 #define LOG_SLOTS_MAX 8192  /* records per log */
+/* An orchestrator's snapshots of one saga: begun, two steps done, the third
+ * refused or unknown, three compensations (the last one ending it). */
+#define SNAPSHOTS_PER_SAGA_MAX 8
 #define RECORD_BYTES 64
 #define RECORD_BODY_BYTES 60
 #define RECORD_MAGIC 0x31474153u /* "SAG1" */
@@ -390,7 +393,7 @@ static int log_append(fl_node *node, struct saga_server *s, const struct rec *r,
         *mark = 0; /* the bug: nothing is written, and everything counts as durable */
         return FL_OK;
     }
-    fl_sometimes(node, s->next_slot >= LOG_SLOTS_MAX, "saga.log_full");
+    fl_always(node, s->next_slot < LOG_SLOTS_MAX, "saga.log_room");
     if (s->next_slot >= LOG_SLOTS_MAX) return FL_ENOSPC;
     uint8_t bytes[RECORD_BYTES];
     rec_encode(bytes, s->next_slot, r);
@@ -716,7 +719,10 @@ static void orchestrator_book(fl_node *node, struct saga_server *s, struct fl_re
         }
         return;
     }
-    if (s->open_count == OPEN_MAX) {
+    /* Room for every open saga to reach its end, or the new one waits. */
+    bool log_room = s->next_slot + (s->open_count + 1) * SNAPSHOTS_PER_SAGA_MAX <= LOG_SLOTS_MAX;
+    fl_sometimes(node, !log_room, "saga.log_full");
+    if (s->open_count == OPEN_MAX || !log_room) {
         reply_client(node, request, MSG_BUSY, id, NULL);
         return;
     }
