@@ -547,6 +547,10 @@ static void orchestrator_act(fl_node *node, struct saga_server *s, uint64_t id) 
         send_to_service(node, s, id, MSG_DO);
         g->timer = fl_timer_set(node, s->step_timeout_ns, id << 4 | TAG_SAGA);
     } else if (g->phase == PH_COMPENSATING) {
+        static const char *const undo[STEPS] = {"refunding the payment", "cancelling the flight",
+                                                "cancelling the hotel"};
+        fl_annotate(node, "saga %llu (c%u): %s", (unsigned long long)id, g->client + 1,
+                    undo[g->step]);
         g->attempts = 1;
         g->retry_ns = s->step_timeout_ns;
         send_to_service(node, s, id, MSG_UNDO);
