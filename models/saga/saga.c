@@ -680,6 +680,8 @@ static void orchestrator_on_saga_timer(fl_node *node, struct saga_server *s, fl_
         if (g->attempts < s->step_attempts) {
             g->attempts++;
             fl_sometimes(node, true, "saga.step_retried");
+            fl_annotate(node, "saga %llu (c%u): no answer from %s, attempt %u",
+                        (unsigned long long)id, g->client + 1, step_name[g->step], g->attempts);
             send_to_service(node, s, id, MSG_DO);
             g->timer = fl_timer_set(node, s->step_timeout_ns, id << 4 | TAG_SAGA);
             return;
@@ -696,6 +698,8 @@ static void orchestrator_on_saga_timer(fl_node *node, struct saga_server *s, fl_
     g->attempts++;
     g->retry_ns = g->retry_ns * 2 < s->retry_max_ns ? g->retry_ns * 2 : s->retry_max_ns;
     fl_sometimes(node, true, "saga.compensation_retried");
+    fl_annotate(node, "saga %llu (c%u): no answer to the %s compensation, attempt %u",
+                (unsigned long long)id, g->client + 1, step_name[g->step], g->attempts);
     send_to_service(node, s, id, MSG_UNDO);
     g->timer = fl_timer_set(node, g->retry_ns, id << 4 | TAG_SAGA);
 }
