@@ -36,7 +36,7 @@
 #define SEEDS_OTHER 20
 #else
 #define SEEDS 300
-#define SEEDS_OTHER 100
+#define SEEDS_OTHER 60
 #endif
 
 #define BUG_SEEDS_MAX 1000 /* a buggy variant must fail within these */
