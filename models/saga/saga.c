@@ -537,6 +537,9 @@ static void reply_client(fl_node *node, struct fl_request request, enum msg_type
  * close the saga. */
 static void orchestrator_act(fl_node *node, struct saga_server *s, uint64_t id) {
     struct osaga *g = &s->sagas[id];
+    fl_always(node, g->open && !g->acted && g->mark <= s->durable, "saga.act_only_when_durable");
+    bool in_progress = g->phase == PH_RUNNING || g->phase == PH_COMPENSATING;
+    fl_always(node, !in_progress || g->step < STEPS, "saga.step_in_range");
     g->acted = true;
     if (g->accepted_wanted) {
         reply_client(node, g->book, MSG_ACCEPTED, id, g);
@@ -907,6 +910,7 @@ static void service_on_message(fl_node *node, struct saga_server *s, fl_node_id 
                     m->client + 1, sv_words(s->role, e, words, sizeof words),
                     (unsigned long long)m->saga, step_name[m->step]);
     }
+    fl_always(node, e->state != SV_NONE, "saga.step_id_recorded");
     if (e->mark <= s->durable) {
         service_answer(node, s, m->saga, (enum msg_type)m->type);
         return;
