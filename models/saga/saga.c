@@ -91,6 +91,9 @@
  *   saga.refund_once              a charge is refunded at most once: refunds
  *                                 never exceed charges (both checked as each
  *                                 service's state changes, and at the end);
+ *   saga.no_overbooking           a service never books more seats or rooms
+ *                                 than it has, and its count matches its
+ *                                 bookings;
  *   saga.ends                     params.liveness after the faults healed
  *                                 (and after a saga began), every saga has
  *                                 ended and its client knows how.
@@ -1314,6 +1317,15 @@ static bool check_entry(fl_world *world, uint32_t role, uint64_t id) {
 
 static bool check_atomic(fl_world *world, const struct saga_client *c, uint32_t seq, uint64_t id);
 
+/* No more seats or rooms booked than there are. */
+static bool check_capacity(fl_world *world, uint32_t role, const struct saga_server *s) {
+    if (role == ROLE_PAYMENT || s->in_use <= s->capacity) return false;
+    fl_world_violation(world, "saga.no_overbooking", "the %s service has %u %s booked of %u",
+                       step_name[role_step(role)], s->in_use,
+                       role == ROLE_FLIGHT ? "seats" : "rooms", s->capacity);
+    return true;
+}
+
 static void saga_check_step(fl_world *world) {
     struct saga_checker *k = fl_world_checker_state(world);
     uint32_t servers = fl_world_server_count(world);
@@ -1341,6 +1353,7 @@ static void saga_check_step(fl_world *world) {
         if (s == NULL || s->changes == k->changes_seen[role]) continue;
         k->changes_seen[role] = s->changes;
         if (check_entry(world, role, s->last_saga)) return;
+        if (check_capacity(world, role, s)) return;
     }
 }
 
@@ -1438,9 +1451,20 @@ static void saga_check_end(fl_world *world) {
     uint32_t clients = fl_world_client_count(world);
     if (clients > CLIENTS_MAX) return;
     for (uint32_t role = ROLE_FLIGHT; role <= ROLE_PAYMENT; role++) {
+        const struct saga_server *s = fl_world_state(world, role);
+        if (s == NULL || !s->recovered) continue;
+        uint32_t booked = 0;
         for (uint64_t id = 1; id < SAGAS_MAX; id++) {
             if (check_entry(world, role, id)) return;
+            booked += s->entries[id].state == SV_APPLIED;
         }
+        if (role != ROLE_PAYMENT && booked != s->in_use) {
+            fl_world_violation(world, "saga.no_overbooking",
+                               "the %s service counts %u booked but holds %u bookings",
+                               step_name[role_step(role)], s->in_use, booked);
+            return;
+        }
+        if (check_capacity(world, role, s)) return;
     }
     for (uint32_t i = 0; i < clients; i++) {
         const struct saga_client *c = fl_world_state(world, servers + i);
