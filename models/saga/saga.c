@@ -1414,7 +1414,8 @@ static bool check_ends(fl_world *world, const struct saga_client *c, uint32_t se
     } else if (outcome == CO_NONE) {
         snprintf(why, sizeof why, "c%u's booking was never accepted", c->index + 1);
     } else if (o == NULL) {
-        snprintf(why, sizeof why, "c%u is still waiting, and the orchestrator is down", c->index + 1);
+        snprintf(why, sizeof why, "c%u is still waiting, and the orchestrator is down",
+                 c->index + 1);
     } else if (o->sagas[id].phase == PH_NONE) {
         snprintf(why, sizeof why, "c%u is still waiting, but the orchestrator has no record of it",
                  c->index + 1);
@@ -1430,7 +1431,8 @@ static bool check_ends(fl_world *world, const struct saga_client *c, uint32_t se
     fl_world_violation(world, "saga.ends",
                        "saga %llu (c%u) never ended, %llu.%03llu s after the faults healed: %s; %s",
                        (unsigned long long)id, c->index + 1,
-                       (unsigned long long)(waited_ms / 1000), (unsigned long long)(waited_ms % 1000),
+                       (unsigned long long)(waited_ms / 1000),
+                       (unsigned long long)(waited_ms % 1000),
                        words, why);
     return true;
 }
@@ -1510,7 +1512,8 @@ static const char *const saga_variant_help[] = {
 
 static const struct fl_param saga_params[] = {
     {"interval", FL_PARAM_DURATION, 1000, 3600000000000, 100000000,
-     "mean time between a client's attempts to begin a saga (uniform in [interval/2, 3*interval/2))"},
+     "mean time between a client's attempts to begin a saga (uniform in [interval/2, "
+     "3*interval/2))"},
     {"concurrency", FL_PARAM_INT, 1, CONCURRENCY_MAX, 2, "sagas a client runs at once"},
     {"sagas_per_client", FL_PARAM_INT, 1, SAGAS_PER_CLIENT_MAX, SAGAS_PER_CLIENT_MAX,
      "sagas a client begins in a run, at most"},
