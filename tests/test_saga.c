@@ -132,6 +132,7 @@ static void test_correct_survives_every_bugs_scenario(void **state) {
     (void)state;
     static const char *const files[] = {
         "scenarios/saga/calm.json",
+        "scenarios/saga/everything-three-copies.json",
         "scenarios/saga/missing-compensation.json",
         "scenarios/saga/non-idempotent-compensation.json",
         "scenarios/saga/volatile-orchestrator.json",
@@ -154,7 +155,7 @@ static void test_everything_exercises_every_recovery_path(void **state) {
         "saga.compensation_retried",        "saga.retry_answered_from_memory",
         "saga.stale_answer",                "saga.status_waits_for_sync",
         "saga.read_error_retried",          "saga.sync_failed",
-        "saga.write_refused",               "saga.recovery_cut_a_tail",
+        "saga.write_refused",               "saga.recovery_skipped_a_lost_record",
         "saga.recovery_repaired_a_copy",    "saga.service_full",
         "saga.dropped_corrupt",             "saga.undo_before_do",
     };

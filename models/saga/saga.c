@@ -47,11 +47,12 @@
  * that step is then refused instead of booked after its compensation.
  *
  * Disk. Each node's log is fixed-size records (64 bytes, a crc32c and the
- * slot number inside each) in two files, log.a and log.b, as the wal model
- * keeps them: a record the device lost, misdirected or corrupted in one copy
- * is read from the other, and recovery rewrites the bad copy; the log ends at
- * the first slot neither copy holds (the unsynced, torn tail), and recovery
- * truncates the files there. A read error is retried; a slot that stays
+ * slot number inside each) in params.copies files (log.a, log.b, log.c), as
+ * the wal model keeps them: a record the device lost, misdirected or
+ * corrupted in one copy is read from another, and recovery rewrites the bad
+ * copy. A slot no copy holds is skipped (every record is a whole state, so
+ * losing one costs only that one); the log ends after its last valid slot,
+ * and recovery truncates the files there. A read error is retried; a slot that stays
  * unreadable postpones recovery (the node answers nothing meanwhile). A
  * refused write (disk full) is not an answer: a service drops the request
  * (the orchestrator retries), the orchestrator retries the write later.
@@ -137,6 +138,7 @@ enum {
 #define MSG_BYTES 34
 #define MSG_BODY_BYTES 30
 #define READ_ATTEMPTS_MAX 16
+#define COPIES_MAX 3
 #define STEPS 3
 #define RETRY_WRITE_NS 10000000u /* 10 ms: a refused log write is tried again */
 #define RECOVERY_RETRY_NS 10000000u
@@ -339,6 +341,7 @@ struct saga_server {
     uint32_t capacity;         /* seats or rooms */
     uint32_t refuse_percent;   /* params.refuse_percent */
     uint32_t read_attempts;    /* params.read_attempts */
+    uint32_t copies;           /* params.copies: files the log is kept in */
     /* the log */
     bool recovered;            /* false: requests are dropped */
     uint32_t next_slot;        /* records in the log */
@@ -393,7 +396,7 @@ static uint32_t saga_amount(uint64_t saga) {
 
 /* --- the log: two checksummed copies ---------------------------------------------- */
 
-static const char *const copy_files[2] = {"log.a", "log.b"};
+static const char *const copy_files[COPIES_MAX] = {"log.a", "log.b", "log.c"};
 
 /* Appends a record to both copies and starts a sync; *mark gets the number of
  * the write (durable once s->durable reaches it). A refused write leaves
@@ -408,11 +411,17 @@ static int log_append(fl_node *node, struct saga_server *s, const struct rec *r,
     uint8_t bytes[RECORD_BYTES];
     rec_encode(bytes, s->next_slot, r);
     uint64_t offset = (uint64_t)s->next_slot * RECORD_BYTES;
-    uint64_t size_a = fl_disk_size(node, copy_files[0]);
-    int status = fl_disk_write(node, copy_files[0], offset, bytes, RECORD_BYTES);
-    if (status == FL_OK) {
-        status = fl_disk_write(node, copy_files[1], offset, bytes, RECORD_BYTES);
-        if (status != FL_OK) fl_disk_truncate(node, copy_files[0], size_a);
+    uint64_t sizes[COPIES_MAX];
+    for (uint32_t copy = 0; copy < s->copies; copy++) {
+        sizes[copy] = fl_disk_size(node, copy_files[copy]);
+    }
+    int status = FL_OK;
+    for (uint32_t copy = 0; copy < s->copies && status == FL_OK; copy++) {
+        status = fl_disk_write(node, copy_files[copy], offset, bytes, RECORD_BYTES);
+        if (status == FL_OK) continue;
+        for (uint32_t undo = 0; undo < copy; undo++) {
+            fl_disk_truncate(node, copy_files[undo], sizes[undo]);
+        }
     }
     fl_sometimes(node, status == FL_ENOSPC, "saga.write_refused");
     if (status != FL_OK) return status;
@@ -441,29 +450,69 @@ static int chunk_read(fl_node *node, const struct saga_server *s, uint32_t copy,
 static void orchestrator_apply(struct saga_server *s, const struct rec *r);
 static void service_apply(struct saga_server *s, const struct rec *r);
 
-/* Reads the log back into the role's table. False when a chunk stayed
- * unreadable: the caller tries again later, from scratch. */
+/* The slots any copy's file reaches: the scan's end. */
+static uint32_t log_extent(fl_node *node, const struct saga_server *s) {
+    uint64_t size = 0;
+    for (uint32_t copy = 0; copy < s->copies; copy++) {
+        uint64_t n = fl_disk_size(node, copy_files[copy]);
+        if (n > size) size = n;
+    }
+    uint64_t slots = (size + RECORD_BYTES - 1) / RECORD_BYTES;
+    return slots < LOG_SLOTS_MAX ? (uint32_t)slots : LOG_SLOTS_MAX;
+}
+
+/* One slot as the copies hold it: the first valid copy, and a bit per
+ * copy that is not valid. NULL: no copy is. */
+static const uint8_t *slot_pick(uint8_t chunks[][CHUNK_SLOTS * RECORD_BYTES], uint32_t copies,
+                                uint32_t i, uint32_t slot, uint32_t *bad) {
+    const uint8_t *good = NULL;
+    *bad = 0;
+    for (uint32_t copy = 0; copy < copies; copy++) {
+        const uint8_t *r = chunks[copy] + i * RECORD_BYTES;
+        if (!rec_valid(r, slot)) {
+            *bad |= 1u << copy;
+        } else if (good == NULL) {
+            good = r;
+        }
+    }
+    return good;
+}
+
+/* Reads the log back into the role's table. Every slot up to the longest
+ * file is read: a slot no copy holds is skipped, not taken for the end, so
+ * two faults on one record lose that record and not every record after it
+ * (the end is the last valid slot; what lies beyond was never valid, see
+ * below). False when a chunk stayed unreadable: the caller tries again
+ * later, from scratch.
+ *
+ * Why skipping is safe: every record is a whole state (a saga's snapshot, a
+ * step's entry), so a later record never needs an earlier one; and no
+ * record beyond the end can turn valid later (recovery truncates there, and
+ * if a crash loses the truncate, what reappears is what was invalid before). */
 static bool log_recover(fl_node *node, struct saga_server *s) {
-    uint8_t a[CHUNK_SLOTS * RECORD_BYTES], b[CHUNK_SLOTS * RECORD_BYTES];
-    uint32_t slot = 0, repaired = 0;
-    bool end = false;
-    while (!end && slot < LOG_SLOTS_MAX) {
-        if (chunk_read(node, s, 0, slot, a) != FL_OK || chunk_read(node, s, 1, slot, b) != FL_OK) {
-            fl_annotate(node, "recovery: log slot %u unreadable, trying again later", slot);
+    uint8_t chunks[COPIES_MAX][CHUNK_SLOTS * RECORD_BYTES];
+    uint32_t extent = log_extent(node, s), end = 0, repaired = 0;
+    uint32_t holes = 0, holes_pending = 0; /* slots no copy holds, inside the log / since */
+    for (uint32_t first = 0; first < extent; first += CHUNK_SLOTS) {
+        for (uint32_t copy = 0; copy < s->copies; copy++) {
+            if (chunk_read(node, s, copy, first, chunks[copy]) == FL_OK) continue;
+            fl_annotate(node, "recovery: log slot %u unreadable, trying again later", first);
             return false;
         }
-        for (uint32_t i = 0; i < CHUNK_SLOTS && slot < LOG_SLOTS_MAX; i++, slot++) {
-            const uint8_t *ra = a + i * RECORD_BYTES, *rb = b + i * RECORD_BYTES;
-            bool va = rec_valid(ra, slot), vb = rec_valid(rb, slot);
-            if (!va && !vb) {
-                end = true;
-                break;
+        for (uint32_t i = 0; i < CHUNK_SLOTS && first + i < extent; i++) {
+            uint32_t slot = first + i, bad = 0;
+            const uint8_t *good = slot_pick(chunks, s->copies, i, slot, &bad);
+            if (good == NULL) {
+                holes_pending++;
+                continue;
             }
-            const uint8_t *good = va ? ra : rb;
-            if (!va || !vb) {
-                /* One copy lost, misdirected or rotted: rewrite it from the other. */
-                uint32_t bad = va ? 1 : 0;
-                int st = fl_disk_write(node, copy_files[bad], (uint64_t)slot * RECORD_BYTES, good,
+            holes += holes_pending; /* a record follows them: they are inside the log */
+            holes_pending = 0;
+            end = slot + 1;
+            for (uint32_t copy = 0; copy < s->copies; copy++) {
+                if ((bad & (1u << copy)) == 0) continue;
+                /* A copy lost, misdirected or rotted: rewrite it from a good one. */
+                int st = fl_disk_write(node, copy_files[copy], (uint64_t)slot * RECORD_BYTES, good,
                                        RECORD_BYTES);
                 fl_sometimes(node, st == FL_OK, "saga.recovery_repaired_a_copy");
                 repaired += st == FL_OK;
@@ -476,17 +525,21 @@ static bool log_recover(fl_node *node, struct saga_server *s) {
             }
         }
     }
-    uint64_t size = (uint64_t)slot * RECORD_BYTES;
-    uint32_t truncated = 0;
-    for (uint32_t copy = 0; copy < 2; copy++) {
-        if (fl_disk_size(node, copy_files[copy]) == size) continue;
+    uint64_t size = (uint64_t)end * RECORD_BYTES;
+    uint32_t truncated = 0, cut = 0; /* copies set to the log's length; of them, shortened */
+    for (uint32_t copy = 0; copy < s->copies; copy++) {
+        uint64_t before = fl_disk_size(node, copy_files[copy]);
+        if (before == size) continue;
+        cut += before > size;
         fl_disk_truncate(node, copy_files[copy], size);
         truncated++;
     }
-    fl_sometimes(node, truncated > 0, "saga.recovery_cut_a_tail");
+    fl_sometimes(node, cut > 0, "saga.recovery_cut_a_tail");
+    fl_sometimes(node, holes > 0, "saga.recovery_skipped_a_lost_record");
     if (repaired > 0 || truncated > 0) fl_disk_sync(node, 0);
-    s->next_slot = slot;
-    fl_annotate(node, "recovered %u log records, %u copies repaired", slot, repaired);
+    s->next_slot = end;
+    fl_annotate(node, "recovered %u log slots, %u copies repaired, %u records lost on every copy",
+                end, repaired, holes);
     return true;
 }
 
@@ -993,6 +1046,7 @@ static void server_start(fl_node *node, void *state) {
     s->retry_max_ns = (uint64_t)fl_param(node, "compensation_retry_max");
     s->refuse_percent = (uint32_t)fl_param(node, "refuse_percent");
     s->read_attempts = (uint32_t)fl_param(node, "read_attempts");
+    s->copies = (uint32_t)fl_param(node, "copies");
     s->capacity = (uint32_t)(s->role == ROLE_FLIGHT  ? fl_param(node, "flight_seats")
                              : s->role == ROLE_HOTEL ? fl_param(node, "hotel_rooms")
                                                      : 0);
@@ -1556,6 +1610,8 @@ static const struct fl_param saga_params[] = {
      "percent of steps a service refuses outright (card declined, fare or room gone)"},
     {"read_attempts", FL_PARAM_INT, 1, READ_ATTEMPTS_MAX, 8,
      "times a node retries a log read that fails with EIO before postponing recovery"},
+    {"copies", FL_PARAM_INT, 2, COPIES_MAX, 2,
+     "files each node keeps its log in (log.a, log.b, log.c)"},
     {"liveness", FL_PARAM_DURATION, 0, 3600000000000, 0,
      "if > 0: every saga begun must have ended this long after the faults healed (saga.ends)"},
     {NULL, 0, 0, 0, 0, NULL},
