@@ -183,7 +183,7 @@ enum { TAG_TICK = 0, TAG_SLOT = 1 };
 
 /* Client outcomes of a saga. */
 enum client_outcome { CO_NONE = 0, CO_ACCEPTED = 1, CO_COMMITTED = 2, CO_COMPENSATED = 3,
-                      CO_FORGOTTEN = 4 };
+                      CO_FORGOTTEN = 4, CO_BUSY = 5 /* not accepted; the last answer: busy */ };
 
 /* --- encoding ------------------------------------------------------------------ */
 
@@ -1231,7 +1231,9 @@ static void client_on_reply(fl_node *node, void *state, fl_node_id from, uint64_
     }
     if (slot == c->concurrency) return; /* a late or duplicated answer */
     struct cslot *o = &c->slots[slot];
-    if (m.type == MSG_ACCEPTED && !o->accepted) {
+    if (m.type == MSG_BUSY && !o->accepted) {
+        c->outcome[o->seq] = CO_BUSY;
+    } else if (m.type == MSG_ACCEPTED && !o->accepted) {
         o->accepted = true;
         c->outcome[o->seq] = CO_ACCEPTED;
     } else if (m.type == MSG_STATE && (m.phase == PH_COMMITTED || m.phase == PH_COMPENSATED)) {
@@ -1491,6 +1493,9 @@ static bool check_ends(fl_world *world, const struct saga_client *c, uint32_t se
                  "(it forgot it)", c->index + 1);
     } else if (outcome == CO_NONE) {
         snprintf(why, sizeof why, "c%u's booking was never accepted", c->index + 1);
+    } else if (outcome == CO_BUSY) {
+        snprintf(why, sizeof why, "c%u's booking was never accepted: the orchestrator answers "
+                 "busy (too many sagas open, or its log is full)", c->index + 1);
     } else if (o == NULL) {
         snprintf(why, sizeof why, "c%u is still waiting, and the orchestrator is down",
                  c->index + 1);
