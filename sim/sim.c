@@ -158,6 +158,7 @@ struct fl_sim *fl_sim_create(const struct fl_scenario *scenario,
     fl_net_init(&sim->net, scenario, &sim->plan.net, options->seed, &sim->alloc_count);
     fl_trace_init(&sim->trace, options->trace, scenario->server_count, sim->node_count,
                   &sim->alloc_count);
+    fl_history_init(&sim->history, sim->node_count, &sim->alloc_count);
     sim->nodes = calloc(sim->node_count, sizeof sim->nodes[0]);
     if (sim->nodes == NULL) abort();
     sim->alloc_count++;
@@ -180,6 +181,7 @@ struct fl_sim *fl_sim_create(const struct fl_scenario *scenario,
 void fl_sim_destroy(struct fl_sim *sim) {
     if (sim == NULL) return;
     fl_trace_deinit(&sim->trace);
+    fl_history_deinit(&sim->history);
     fl_net_deinit(&sim->net);
     fl_pool_deinit(&sim->pool);
     fl_evq_deinit(&sim->evq);
