@@ -132,6 +132,18 @@ static bool model_step(const struct lin_local_op *op, int64_t state, int64_t *st
     return op->status != FL_LIN_INFO || op->value_to != state;
 }
 
+/* An op as the first `limit` events of the history show it: one whose return
+ * is not among them is still open, so indefinite. limit FL_LIN_INDEX_NONE: the
+ * whole history. */
+static struct fl_lin_op op_in_prefix(const struct fl_lin_op *op, uint64_t limit) {
+    struct fl_lin_op view = *op;
+    if (view.return_index != FL_LIN_INDEX_NONE && view.return_index >= limit) {
+        view.return_index = FL_LIN_INDEX_NONE;
+        view.status = FL_LIN_INFO;
+    }
+    return view;
+}
+
 /* Failed reads and writes, and indefinite reads, constrain nothing: dropped. */
 static bool op_checked(const struct fl_lin_op *op) {
     if (op->kind == FL_LIN_READ) return op->status == FL_LIN_OK;
@@ -251,7 +263,7 @@ static int event_compare(const void *a, const void *b) {
 }
 
 /* Sorts the events and threads them between the sentinels. */
-static int search_link(struct lin_search *s, const struct fl_lin_op *ops) {
+static int search_link(struct lin_search *s, const struct fl_lin_op *ops, uint64_t limit) {
     uint32_t n = s->op_count;
     struct lin_event *events = malloc(2u * n * sizeof *events);
     uint32_t *return_of_op = malloc(n * sizeof *return_of_op);
@@ -261,10 +273,10 @@ static int search_link(struct lin_search *s, const struct fl_lin_op *ops) {
         return FL_LIN_ENOMEM;
     }
     for (uint32_t i = 0; i < n; i++) {
-        const struct fl_lin_op *op = &ops[s->index[i]];
-        events[2 * i] = (struct lin_event){op->invoke_index, i, 1};
-        events[2 * i + 1] = (struct lin_event){op->return_index, i, 0};
-        assert(op->return_index == FL_LIN_INDEX_NONE || op->return_index > op->invoke_index);
+        struct fl_lin_op op = op_in_prefix(&ops[s->index[i]], limit);
+        events[2 * i] = (struct lin_event){op.invoke_index, i, 1};
+        events[2 * i + 1] = (struct lin_event){op.return_index, i, 0};
+        assert(op.return_index == FL_LIN_INDEX_NONE || op.return_index > op.invoke_index);
     }
     qsort(events, 2u * n, sizeof *events, event_compare);
     uint32_t tail = 2u * n + 1;
@@ -456,7 +468,7 @@ static void search_free(struct lin_search *s) {
 }
 
 static int search_init(struct lin_search *s, const struct fl_lin_op *ops, const size_t *index,
-                       uint32_t op_count, size_t states_max) {
+                       uint32_t op_count, size_t states_max, uint64_t limit) {
     memset(s, 0, sizeof *s);
     s->index = index;
     s->op_count = op_count;
@@ -479,17 +491,17 @@ static int search_init(struct lin_search *s, const struct fl_lin_op *ops, const 
         return FL_LIN_ENOMEM;
     }
     for (uint32_t i = 0; i < op_count; i++) {
-        const struct fl_lin_op *op = &ops[index[i]];
-        bool forcible = (op->kind == FL_LIN_READ && op->status == FL_LIN_OK) ||
-                        (op->kind == FL_LIN_CAS && op->status == FL_LIN_FAIL);
-        s->local[i] = (struct lin_local_op){op->value_in, op->value_to, op->value_out, op->kind,
-                                            op->status, forcible};
+        struct fl_lin_op op = op_in_prefix(&ops[index[i]], limit);
+        bool forcible = (op.kind == FL_LIN_READ && op.status == FL_LIN_OK) ||
+                        (op.kind == FL_LIN_CAS && op.status == FL_LIN_FAIL);
+        s->local[i] = (struct lin_local_op){op.value_in, op.value_to, op.value_out, op.kind,
+                                            op.status, forcible};
         /* Fixed words, not random draws: the same search on every run. */
         s->zobrist[i] = mix64(0x5851f42d4c957f2dull * (i + 1u));
         if (op_definite(s, i)) s->definite_count++;
     }
     if (memo_init(&s->memo, s->words + 1, states_max) != FL_LIN_EOK) return FL_LIN_ENOMEM;
-    return search_link(s, ops);
+    return search_link(s, ops, limit);
 }
 
 /* ---- partitions and the report ------------------------------------------ */
@@ -507,13 +519,15 @@ static int keyed_compare(const void *a, const void *b) {
 }
 
 /* The checked ops, grouped by key (kv) and in history order within a key. */
-static int collect_ops(const struct fl_lin_history *history, bool by_key, size_t *index,
-                       size_t *count) {
+static int collect_ops(const struct fl_lin_history *history, bool by_key, uint64_t limit,
+                       size_t *index, size_t *count) {
     struct lin_keyed *keyed = malloc((history->count + 1) * sizeof *keyed);
     if (keyed == NULL) return FL_LIN_ENOMEM;
     size_t n = 0;
     for (size_t i = 0; i < history->count; i++) {
-        if (!op_checked(&history->ops[i])) continue;
+        if (history->ops[i].invoke_index >= limit) continue; /* not in the prefix */
+        struct fl_lin_op op = op_in_prefix(&history->ops[i], limit);
+        if (!op_checked(&op)) continue;
         keyed[n++] = (struct lin_keyed){by_key ? history->ops[i].key : 0, i};
     }
     qsort(keyed, n, sizeof *keyed, keyed_compare);
@@ -539,12 +553,12 @@ static int report_failure(struct fl_lin_report *report, const struct lin_search 
 
 /* Checks ops index[0..count) as one register. */
 static int check_partition(const struct fl_lin_history *history, const size_t *index, size_t count,
-                           uint64_t states_max, struct fl_lin_report *report) {
+                           uint64_t states_max, uint64_t limit, struct fl_lin_report *report) {
     assert(count > 0);
     assert(count < UINT32_MAX / 2);
     struct lin_search s;
     size_t left = states_max - report->states_explored;
-    int error = search_init(&s, history->ops, index, (uint32_t)count, left);
+    int error = search_init(&s, history->ops, index, (uint32_t)count, left, limit);
     int result = error == FL_LIN_EOK ? search_run(&s) : -1;
     report->states_explored += s.memo.count;
     report->steps += s.steps;
@@ -569,8 +583,9 @@ static size_t partition_end(const struct fl_lin_history *history, const size_t *
     return end;
 }
 
-int fl_lin_check(const struct fl_lin_history *history, const struct fl_lin_options *options,
-                 struct fl_lin_report *report) {
+/* Checks the first `limit` events of the history. */
+static int check_limited(const struct fl_lin_history *history, const struct fl_lin_options *options,
+                         uint64_t limit, struct fl_lin_report *report) {
     memset(report, 0, sizeof *report);
     report->result = FL_LIN_LINEARIZABLE;
     uint64_t states_max =
@@ -578,7 +593,7 @@ int fl_lin_check(const struct fl_lin_history *history, const struct fl_lin_optio
     bool by_key = options->model == FL_LIN_MODEL_KV;
     size_t *index = malloc((history->count + 1) * sizeof *index);
     size_t count = 0;
-    int error = index != NULL ? collect_ops(history, by_key, index, &count) : FL_LIN_ENOMEM;
+    int error = index != NULL ? collect_ops(history, by_key, limit, index, &count) : FL_LIN_ENOMEM;
     report->operations = count;
     for (size_t start = 0; error == FL_LIN_EOK && start < count;) {
         start = partition_end(history, index, count, start, by_key);
@@ -587,7 +602,7 @@ int fl_lin_check(const struct fl_lin_history *history, const struct fl_lin_optio
     bool unknown = false;
     for (size_t start = 0, end = 0; error == FL_LIN_EOK && start < count; start = end) {
         end = partition_end(history, index, count, start, by_key);
-        error = check_partition(history, index + start, end - start, states_max, report);
+        error = check_partition(history, index + start, end - start, states_max, limit, report);
         if (report->result == FL_LIN_NOT_LINEARIZABLE) break; /* definite: stop here */
         if (report->result == FL_LIN_UNKNOWN) unknown = true; /* another key may still fail */
         report->result = FL_LIN_LINEARIZABLE;
@@ -597,9 +612,78 @@ int fl_lin_check(const struct fl_lin_history *history, const struct fl_lin_optio
     return error;
 }
 
+/* Events in the history: one past the last index any op names. */
+static uint64_t history_events(const struct fl_lin_history *history) {
+    uint64_t events = history->events;
+    for (size_t i = 0; i < history->count; i++) {
+        const struct fl_lin_op *op = &history->ops[i];
+        if (op->invoke_index >= events) events = op->invoke_index + 1;
+        if (op->return_index != FL_LIN_INDEX_NONE && op->return_index >= events)
+            events = op->return_index + 1;
+    }
+    return events;
+}
+
+static size_t *copy_indices(const size_t *from, size_t count) {
+    size_t *to = malloc((count + 1) * sizeof *to);
+    if (to != NULL && count > 0) memcpy(to, from, count * sizeof *to);
+    return to;
+}
+
+/* The shortest prefix that is not linearizable, the whole history being so.
+ * Binary search: a prefix of a linearizable history is linearizable (an op
+ * cut off after its invoke becomes indefinite, which constrains less; one cut
+ * off before it constrains nothing), so "not linearizable" is monotone in the
+ * prefix length. A prefix answered unknown counts as not known to fail: the
+ * search moves right, so the answer is always a prefix shown to fail, and one
+ * event less was shown linearizable or unknown. */
+static int find_shortest_prefix(const struct fl_lin_history *history,
+                                const struct fl_lin_options *options,
+                                struct fl_lin_report *report) {
+    uint64_t good = 0;                         /* the empty prefix is linearizable */
+    uint64_t bad = history_events(history);    /* the whole history is not */
+    struct fl_lin_report best;
+    bool have_best = false;
+    int error = FL_LIN_EOK;
+    while (bad - good > 1 && error == FL_LIN_EOK) {
+        uint64_t mid = good + (bad - good) / 2;
+        struct fl_lin_report r;
+        error = check_limited(history, options, mid, &r);
+        report->prefix_checks++;
+        if (error == FL_LIN_EOK && r.result == FL_LIN_NOT_LINEARIZABLE) {
+            bad = mid;
+            if (have_best) fl_lin_report_deinit(&best);
+            best = r;
+            have_best = true;
+        } else {
+            good = mid;
+            fl_lin_report_deinit(&r);
+        }
+    }
+    if (error == FL_LIN_EOK) {
+        const struct fl_lin_report *from = have_best ? &best : report;
+        report->prefix_events = bad;
+        report->prefix_bad_key = from->bad_key;
+        report->prefix_unplaced = copy_indices(from->unplaced, from->unplaced_count);
+        report->prefix_unplaced_count = from->unplaced_count;
+        if (report->prefix_unplaced == NULL) error = FL_LIN_ENOMEM;
+    }
+    if (have_best) fl_lin_report_deinit(&best);
+    return error;
+}
+
+int fl_lin_check(const struct fl_lin_history *history, const struct fl_lin_options *options,
+                 struct fl_lin_report *report) {
+    int error = check_limited(history, options, FL_LIN_INDEX_NONE, report);
+    if (error != FL_LIN_EOK || report->result != FL_LIN_NOT_LINEARIZABLE) return error;
+    if (!options->shortest_prefix) return FL_LIN_EOK;
+    return find_shortest_prefix(history, options, report);
+}
+
 void fl_lin_report_deinit(struct fl_lin_report *report) {
     free(report->linearized);
     free(report->unplaced);
+    free(report->prefix_unplaced);
     memset(report, 0, sizeof *report);
 }
 

@@ -753,17 +753,22 @@ static void check_history(struct fl_sim *sim) {
     struct fl_lin_history lin;
     struct fl_lin_report report;
     struct fl_lin_options options = {
-        .model = mode == FL_HISTORY_KV ? FL_LIN_MODEL_KV : FL_LIN_MODEL_REGISTER};
+        .model = mode == FL_HISTORY_KV ? FL_LIN_MODEL_KV : FL_LIN_MODEL_REGISTER,
+        .shortest_prefix = true};
     if (fl_history_to_lin(&sim->history, &lin) != FL_LIN_EOK) abort();
     if (fl_lin_check(&lin, &options, &report) != FL_LIN_EOK) abort(); /* out of memory */
     char message[FL_VIOLATION_TEXT_MAX];
     if (report.result == FL_LIN_NOT_LINEARIZABLE) {
-        assert(report.unplaced_count > 0);
+        /* Named from the shortest failing prefix: its op is the one to look at. */
+        assert(report.prefix_events > 0 && report.prefix_unplaced_count > 0);
         char op[160];
-        describe_op(sim, &sim->history.ops[report.unplaced[0]], op, sizeof op);
+        describe_op(sim, &sim->history.ops[report.prefix_unplaced[0]], op, sizeof op);
         snprintf(message, sizeof message,
-                 "key %" PRIu64 ": %s, no order of the %" PRIu64 " operations explains it",
-                 report.bad_key, op, report.operations);
+                 "key %" PRIu64 ": %s, no order of the %" PRIu64
+                 " operations explains it (the first %" PRIu64 " of %" PRIu64
+                 " history events already fail)",
+                 report.prefix_bad_key, op, report.operations, report.prefix_events,
+                 sim->history.events);
         fl_sim_violation(sim, FL_NODE_NONE, "linearizable", message);
     } else if (report.result == FL_LIN_UNKNOWN) {
         snprintf(message, sizeof message,

@@ -50,10 +50,12 @@ static const struct step scripts[V_COUNT][2][STEPS_MAX] = {
                    R(6, 1, FL_OP_OK, 1), I(7, FL_OP_WRITE, 1, 9, 0)}, /* never returned */
                   {I(2, FL_OP_CAS, 0, 1, 2), R(5, 0, FL_OP_OK, 0), I(7, FL_OP_READ, 1, 0, 0),
                    R(8, 1, FL_OP_OK, NIL), I(9, FL_OP_CAS, 0, 1, 3), R(10, 2, FL_OP_FAIL, 0)}},
-    /* c1 reads 7 at 6 ms: never written. */
+    /* c1 reads 7 at 6 ms: never written. The history goes on after it (8 events),
+     * the shortest failing prefix ends at that read's return (6). */
     [V_STALE] = {{I(1, FL_OP_WRITE, 0, 1, 0), R(3, 0, FL_OP_OK, 0), I(4, FL_OP_READ, 0, 0, 0),
                   R(6, 1, FL_OP_OK, 7)},
-                 {I(2, FL_OP_CAS, 0, 1, 2), R(5, 0, FL_OP_OK, 0)}},
+                 {I(2, FL_OP_CAS, 0, 1, 2), R(5, 0, FL_OP_OK, 0), I(7, FL_OP_WRITE, 0, 3, 0),
+                  R(8, 1, FL_OP_OK, 0)}},
     /* c1 writes 5 and reads while the write is open; the write times out. */
     [V_OVERLAP] = {{I(1, FL_OP_WRITE, 2, 5, 0), I(1, FL_OP_READ, 2, 0, 0), R(2, 1, FL_OP_OK, 5),
                     R(3, 0, FL_OP_INFO, 0), I(4, FL_OP_READ, 2, 0, 0), R(5, 2, FL_OP_OK, 5)},
@@ -169,8 +171,9 @@ static void test_stale_read_is_a_linearizability_violation(void **state) {
     assert_int_equal(result.violation_count, 1);
     assert_string_equal(result.violations[0].check, "linearizable");
     assert_non_null(strstr(result.violations[0].message,
-                           "key 0: read by c1 returned 7 at 0.006 s, no order of the 3 "
-                           "operations explains it"));
+                           "key 0: read by c1 returned 7 at 0.006 s, no order of the 4 "
+                           "operations explains it (the first 6 of 8 history events already "
+                           "fail)"));
     assert_int_equal(result.violations[0].node, FL_NODE_NONE);
     fl_sim_destroy(sim);
     fl_scenario_free(scenario);
