@@ -4,12 +4,14 @@
 #include "crashy/crashy.h"
 #include "echo/echo.h"
 #include "gossip/gossip.h"
+#include "raft/raft.h"
 #include "wal/wal.h"
 
 const struct fl_model *const fl_models_builtin[] = {
     &fl_model_crashy,
     &fl_model_echo,
     &fl_model_gossip,
+    &fl_model_raft,
     &fl_model_wal,
     NULL,
 };
