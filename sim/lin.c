@@ -34,9 +34,10 @@
  * The memo table is open addressing over a Zobrist hash of the pair: the XOR
  * of a fixed pseudo-random word per linearized op, kept up to date on every
  * lift and unlift (O(1) instead of rehashing the bitset), mixed with the
- * state. Slots hold the hash and the entry number side by side (one cache line
- * per probe); keys (bitset words, then the state) sit in one arena, and a hash
- * match is always confirmed on the whole key. No pointers are hashed and
+ * state. A slot is 8 bytes, 32 bits of the hash and the entry number, so a
+ * probe sequence rarely leaves its cache line; entries (the full hash, the
+ * bitset words, the state) sit in one arena, and a tag match is always
+ * confirmed on the full hash and the whole key. No pointers are hashed and
  * nothing depends on allocation addresses, so the search, its counts and the
  * partial linearization it reports are the same on every run. The deepest
  * point reached (the longest stack at a backtrack; the first one on a tie) is
@@ -55,16 +56,19 @@
 #define LIN_NONE UINT32_MAX
 #define LIN_MEMO_INITIAL 1024u
 
+/* A slot: the hash's high half (0: empty) and the entry number. 8 bytes, so a
+ * cache line holds 8 and a probe sequence rarely leaves one. */
 struct lin_slot {
-    uint64_t hash; /* 0 = empty */
-    uint64_t ref;  /* entry number in the arena */
+    uint32_t tag;
+    uint32_t ref;
 };
 
 struct lin_memo {
-    struct lin_slot *slots; /* hash and entry side by side: one cache line per probe */
-    size_t slot_count;      /* a power of two, >= 2 * count */
-    uint64_t *arena;        /* entries of `width` words */
-    size_t width;           /* words per entry: bitset words + 1 for the state */
+    struct lin_slot *slots;
+    size_t slot_count; /* a power of two, >= 2 * count */
+    uint64_t *arena;   /* entries of `stride` words: the full hash, then the key */
+    size_t width;      /* key words: bitset words + 1 for the state */
+    size_t stride;     /* width + 1 */
     size_t count;
     size_t capacity;  /* entries the arena has room for */
     size_t count_max; /* the budget */
@@ -163,17 +167,22 @@ static uint64_t mix64(uint64_t x) { /* splitmix64's finalizer */
 
 /* The memo hash of (set, state): the set's zobrist XOR, mixed with the state. */
 static uint64_t memo_hash(uint64_t set_hash, int64_t state) {
-    return (set_hash ^ mix64((uint64_t)state + 0x9e3779b97f4a7c15ull)) | 1u; /* 0: empty */
+    return set_hash ^ mix64((uint64_t)state + 0x9e3779b97f4a7c15ull);
+}
+
+static uint32_t memo_tag(uint64_t hash) {
+    return (uint32_t)(hash >> 32) | 1u; /* 0 marks an empty slot */
 }
 
 static int memo_init(struct lin_memo *memo, size_t width, size_t count_max) {
     memset(memo, 0, sizeof *memo);
     memo->width = width;
+    memo->stride = width + 1;
     memo->count_max = count_max;
     memo->slot_count = 2u * LIN_MEMO_INITIAL;
     memo->capacity = LIN_MEMO_INITIAL;
     memo->slots = calloc(memo->slot_count, sizeof *memo->slots);
-    memo->arena = malloc(memo->capacity * width * sizeof *memo->arena);
+    memo->arena = malloc(memo->capacity * memo->stride * sizeof *memo->arena);
     if (memo->slots == NULL || memo->arena == NULL) return FL_LIN_ENOMEM;
     return FL_LIN_EOK;
 }
@@ -184,19 +193,19 @@ static void memo_deinit(struct lin_memo *memo) {
     memset(memo, 0, sizeof *memo);
 }
 
-static void memo_place(struct lin_slot *slots, size_t slot_count, uint64_t hash, uint64_t ref) {
+static void memo_place(struct lin_slot *slots, size_t slot_count, uint64_t hash, uint32_t ref) {
     size_t mask = slot_count - 1;
     size_t slot = (size_t)hash & mask;
-    while (slots[slot].hash != 0)
+    while (slots[slot].tag != 0)
         slot = (slot + 1) & mask;
-    slots[slot] = (struct lin_slot){hash, ref};
+    slots[slot] = (struct lin_slot){memo_tag(hash), ref};
 }
 
 static int memo_grow(struct lin_memo *memo) {
     size_t capacity = memo->capacity * 2;
     if (capacity > memo->count_max) capacity = memo->count_max; /* never past the budget */
     assert(capacity > memo->capacity);
-    uint64_t *arena = realloc(memo->arena, capacity * memo->width * sizeof *arena);
+    uint64_t *arena = realloc(memo->arena, capacity * memo->stride * sizeof *arena);
     if (arena == NULL) return FL_LIN_ENOMEM;
     memo->arena = arena;
     memo->capacity = capacity;
@@ -206,10 +215,8 @@ static int memo_grow(struct lin_memo *memo) {
     if (slot_count == memo->slot_count) return FL_LIN_EOK;
     struct lin_slot *slots = calloc(slot_count, sizeof *slots);
     if (slots == NULL) return FL_LIN_ENOMEM;
-    for (size_t i = 0; i < memo->slot_count; i++) {
-        if (memo->slots[i].hash != 0)
-            memo_place(slots, slot_count, memo->slots[i].hash, memo->slots[i].ref);
-    }
+    for (size_t i = 0; i < memo->count; i++) /* the full hashes are in the arena */
+        memo_place(slots, slot_count, memo->arena[i * memo->stride], (uint32_t)i);
     free(memo->slots);
     memo->slots = slots;
     memo->slot_count = slot_count;
@@ -230,18 +237,21 @@ static bool key_equal(const uint64_t *a, const uint64_t *b, size_t width) {
  * cost a probe, never an answer. */
 static int memo_add(struct lin_memo *memo, const uint64_t *key, uint64_t hash) {
     size_t mask = memo->slot_count - 1;
-    for (size_t slot = (size_t)hash & mask; memo->slots[slot].hash != 0;
+    uint32_t tag = memo_tag(hash);
+    for (size_t slot = (size_t)hash & mask; memo->slots[slot].tag != 0;
          slot = (slot + 1) & mask) {
-        if (memo->slots[slot].hash != hash) continue;
-        if (key_equal(memo->arena + memo->slots[slot].ref * memo->width, key, memo->width)) {
-            return MEMO_SEEN;
-        }
+        if (memo->slots[slot].tag != tag) continue;
+        const uint64_t *entry = memo->arena + (size_t)memo->slots[slot].ref * memo->stride;
+        if (entry[0] == hash && key_equal(entry + 1, key, memo->width)) return MEMO_SEEN;
     }
     if (memo->count >= memo->count_max) return MEMO_FULL;
     if (memo->count == memo->capacity && memo_grow(memo) != FL_LIN_EOK) return MEMO_NOMEM;
     assert(memo->count < memo->capacity);
-    memcpy(memo->arena + memo->count * memo->width, key, memo->width * sizeof *key);
-    memo_place(memo->slots, memo->slot_count, hash, memo->count);
+    assert(memo->count < UINT32_MAX);
+    uint64_t *entry = memo->arena + memo->count * memo->stride;
+    entry[0] = hash;
+    memcpy(entry + 1, key, memo->width * sizeof *key);
+    memo_place(memo->slots, memo->slot_count, hash, (uint32_t)memo->count);
     memo->count++;
     return MEMO_ADDED;
 }
