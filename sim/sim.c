@@ -754,6 +754,7 @@ static void check_history(struct fl_sim *sim) {
     struct fl_lin_report report;
     struct fl_lin_options options = {
         .model = mode == FL_HISTORY_KV ? FL_LIN_MODEL_KV : FL_LIN_MODEL_REGISTER,
+        .states_max = sim->model->history_states_max,
         .shortest_prefix = true};
     if (fl_history_to_lin(&sim->history, &lin) != FL_LIN_EOK) abort();
     if (fl_lin_check(&lin, &options, &report) != FL_LIN_EOK) abort(); /* out of memory */
@@ -773,7 +774,7 @@ static void check_history(struct fl_sim *sim) {
     } else if (report.result == FL_LIN_UNKNOWN) {
         snprintf(message, sizeof message,
                  "search budget exhausted after %" PRIu64 " states on %" PRIu64
-                 " operations: the history is unchecked",
+                 " operations: the history is unchecked (raise the model's history_states_max)",
                  report.states_explored, report.operations);
         fl_sim_violation(sim, FL_NODE_NONE, "linearizable", message);
     }

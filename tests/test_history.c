@@ -39,11 +39,12 @@ struct step {
 #define NIL FL_VALUE_NIL
 
 /* Scripts per variant, per client (c1, c2). */
-enum { V_LINEAR, V_STALE, V_OVERLAP, V_VIOLATION, V_COUNT };
-static const char *const variants[] = {"linear", "stale", "overlap", "violation", NULL};
+enum { V_LINEAR, V_STALE, V_OVERLAP, V_VIOLATION, V_HARD, V_COUNT };
+static const char *const variants[] = {"linear", "stale", "overlap", "violation", "hard", NULL};
 static const char *const variant_help[] = {"linearizable", "a stale read",
                                            "one client, two ops open at once",
-                                           "the stale read after an assertion failed", NULL};
+                                           "the stale read after an assertion failed",
+                                           "six writes never answered, then a read of 99", NULL};
 
 static const struct step scripts[V_COUNT][2][STEPS_MAX] = {
     [V_LINEAR] = {{I(1, FL_OP_WRITE, 0, 1, 0), R(3, 0, FL_OP_OK, 0), I(4, FL_OP_READ, 0, 0, 0),
@@ -63,6 +64,10 @@ static const struct step scripts[V_COUNT][2][STEPS_MAX] = {
     [V_VIOLATION] = {{I(1, FL_OP_WRITE, 0, 1, 0), R(3, 0, FL_OP_OK, 0), I(4, FL_OP_READ, 0, 0, 0),
                       R(6, 1, FL_OP_OK, 7)},
                      {{0}}},
+    /* Every order of the open writes must be tried before "no": many states. */
+    [V_HARD] = {{I(1, FL_OP_WRITE, 0, 1, 0), I(1, FL_OP_WRITE, 0, 2, 0), I(1, FL_OP_WRITE, 0, 3, 0),
+                 I(1, FL_OP_WRITE, 0, 4, 0), I(1, FL_OP_WRITE, 0, 5, 0), I(1, FL_OP_WRITE, 0, 6, 0)},
+                {I(2, FL_OP_READ, 0, 0, 0), R(3, 0, FL_OP_OK, 99)}},
 };
 
 struct script_state {
@@ -112,13 +117,17 @@ static const struct fl_model script_kv = {
     .server_count_min = 1,
     .history_check = FL_HISTORY_KV,
 };
-static struct fl_model script_none; /* the same without a history check */
-static const struct fl_model *models[] = {&script_kv, &script_none, NULL};
+static struct fl_model script_none;  /* the same without a history check */
+static struct fl_model script_small; /* the same with a search budget of 20 states */
+static const struct fl_model *models[] = {&script_kv, &script_none, &script_small, NULL};
 
 static struct fl_scenario *scenario_of(const char *model, const char *variant) {
     script_none = script_kv;
     script_none.name = "script_none";
     script_none.history_check = FL_HISTORY_NONE;
+    script_small = script_kv;
+    script_small.name = "script_small";
+    script_small.history_states_max = 20;
     char text[512];
     snprintf(text, sizeof text,
              "{\"name\":\"h\",\"model\":\"%s\",\"variant\":\"%s\",\"nodes\":1,\"clients\":2,"
@@ -175,6 +184,29 @@ static void test_stale_read_is_a_linearizability_violation(void **state) {
                            "operations explains it (the first 6 of 8 history events already "
                            "fail)"));
     assert_int_equal(result.violations[0].node, FL_NODE_NONE);
+    fl_sim_destroy(sim);
+    fl_scenario_free(scenario);
+}
+
+/* A history the search cannot finish within its budget is not a pass. */
+static void test_unchecked_history_is_a_violation(void **state) {
+    (void)state;
+    struct fl_scenario *scenario = scenario_of("script_small", "hard");
+    struct fl_result result;
+    struct fl_sim *sim = run(scenario, NULL, &result);
+    assert_false(result.pass);
+    assert_int_equal(result.violation_count, 1);
+    assert_string_equal(result.violations[0].check, "linearizable");
+    assert_non_null(strstr(result.violations[0].message,
+                           "search budget exhausted after 20 states on 7 operations: the "
+                           "history is unchecked"));
+    fl_sim_destroy(sim);
+    fl_scenario_free(scenario);
+    /* With the default budget the search finishes, and the answer is no. */
+    scenario = scenario_of("script", "hard");
+    sim = run(scenario, NULL, &result);
+    assert_false(result.pass);
+    assert_non_null(strstr(result.violations[0].message, "key 0: read by c2 returned 99"));
     fl_sim_destroy(sim);
     fl_scenario_free(scenario);
 }
@@ -302,6 +334,7 @@ int main(void) {
         cmocka_unit_test(test_linearizable_history_passes),
         cmocka_unit_test(test_overlapping_ops_of_one_client_pass),
         cmocka_unit_test(test_stale_read_is_a_linearizability_violation),
+        cmocka_unit_test(test_unchecked_history_is_a_violation),
         cmocka_unit_test(test_no_history_check_without_history_check),
         cmocka_unit_test(test_no_history_check_after_an_earlier_violation),
         cmocka_unit_test(test_trace_records_of_operations),

@@ -184,6 +184,9 @@ struct fl_model {
      * history that is not linearizable, or whose check ran out of budget, is a
      * violation of the check "linearizable". 0 (FL_HISTORY_NONE): no check. */
     enum fl_history_check history_check;
+    /* The check's search budget in states (faultline lin --budget); past it the
+     * history is unchecked, which is a violation too. 0: the default (4194304). */
+    uint64_t history_states_max;
 };
 
 /* --- message encoding ---------------------------------------------------------
