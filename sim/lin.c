@@ -577,6 +577,7 @@ static int check_partition(const struct fl_lin_history *history, const size_t *i
     } else {
         report->result = (enum fl_lin_result)result;
         if (result == FL_LIN_NOT_LINEARIZABLE) {
+            assert(s.best_set); /* every failure starts at a return that could not be passed */
             error = report_failure(report, &s, history->ops[index[0]].key);
         }
     }
