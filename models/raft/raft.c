@@ -1220,6 +1220,7 @@ struct raft_client {
     /* what the checker reads */
     uint64_t done_seq;
     uint8_t done_status; /* enum fl_op_status */
+    bool done_gave_up;   /* it ended at its deadline, not with an answer */
     uint64_t ops_ok, ops_fail, ops_info, redirects, timeouts;
 };
 
@@ -1257,6 +1258,7 @@ static void client_finish(fl_node *node, struct raft_client *c, uint8_t status, 
     c->active = false;
     c->done_seq = c->seq;
     c->done_status = status;
+    c->done_gave_up = false;
     c->ops_ok += status == OP_OK;
     c->ops_fail += status == OP_FAIL;
     c->ops_info += status == OP_INFO;
@@ -1289,6 +1291,7 @@ static uint8_t client_refused_status(const struct raft_client *c) {
 static bool client_past_deadline(fl_node *node, struct raft_client *c) {
     if (fl_mono_ns(node) - c->started_ns < c->deadline_ns) return false;
     client_finish(node, c, client_refused_status(c), 0);
+    c->done_gave_up = true;
     return true;
 }
 
@@ -1428,7 +1431,7 @@ struct raft_checker {
         uint32_t leader_plus1;
     } term_leader[TERM_SLOTS];
     struct {
-        uint64_t digest;
+        struct entry entry; /* the command the first server to apply this index applied */
         uint32_t node_plus1;
     } applied[LOG_MAX + 1];
     struct {
@@ -1514,17 +1517,15 @@ static void check_state_machine_safety(fl_world *world, struct raft_checker *k, 
     struct checker_server *cs = &k->servers[id];
     if (cs->applied_seen > s->applied) cs->applied_seen = 0;
     for (uint64_t i = cs->applied_seen + 1; i <= s->applied; i++) {
-        uint64_t digest = entry_digest(&s->log[i]);
         if (k->applied[i].node_plus1 == 0) {
-            k->applied[i].digest = digest;
+            k->applied[i].entry = s->log[i];
             k->applied[i].node_plus1 = id + 1;
             continue;
         }
-        if (k->applied[i].digest == digest) continue;
-        const struct raft_server *first = fl_world_state(world, k->applied[i].node_plus1 - 1);
-        char mine[96], theirs[96] = "another command";
+        if (entry_digest(&k->applied[i].entry) == entry_digest(&s->log[i])) continue;
+        char mine[96], theirs[96];
         entry_describe(&s->log[i], mine, sizeof mine);
-        if (first != NULL && first->applied >= i) entry_describe(&first->log[i], theirs, sizeof theirs);
+        entry_describe(&k->applied[i].entry, theirs, sizeof theirs);
         fl_world_violation(world, "raft.state_machine_safety",
                            "n%u applied %s at index %llu, n%u applied %s there",
                            k->applied[i].node_plus1, theirs, (unsigned long long)i, id + 1, mine);
@@ -1573,7 +1574,7 @@ static void check_client_progress(fl_world *world, struct raft_checker *k, uint6
         if (cc->active && c->done_seq == cc->seq) {
             cc->active = false;
             uint64_t from = cc->invoke_ns > quiet ? cc->invoke_ns : quiet;
-            bool gave_up = c->done_status == OP_INFO && cc->invoke_ns >= quiet;
+            bool gave_up = c->done_gave_up && cc->invoke_ns >= quiet;
             if (!k->late && now >= quiet && (gave_up || now - from > bound)) {
                 k->late = true;
                 snprintf(k->late_text, sizeof k->late_text,
