@@ -33,8 +33,8 @@
 #endif
 
 #ifdef FL_TEST_SANITIZED
-#define SEEDS_EVERYTHING 30
-#define SEEDS_OTHER 10
+#define SEEDS_EVERYTHING 20
+#define SEEDS_OTHER 5
 #else
 #define SEEDS_EVERYTHING 200
 #define SEEDS_OTHER 40
