@@ -7,7 +7,7 @@
  * its faults (a calm run passes); the recovery and fault paths were taken.
  *
  * Seed counts keep the Release run under 20 s on a shared two-core machine
- * (about 15 ms of CPU a seed of everything.json). Under AddressSanitizer a
+ * (about 8 ms of CPU a seed of everything.json, 7 s for the whole program). Under AddressSanitizer a
  * seed costs several times more, so those builds run fewer seeds: the
  * sanitizers look for memory errors, which the first seeds exercise as well.
  */
@@ -36,8 +36,8 @@
 #define SEEDS_EVERYTHING 20
 #define SEEDS_OTHER 5
 #else
-#define SEEDS_EVERYTHING 200
-#define SEEDS_OTHER 40
+#define SEEDS_EVERYTHING 150
+#define SEEDS_OTHER 30
 #endif
 
 #define PATH_SEEDS_MAX 200 /* a fault path must be taken within this many seeds */
