@@ -293,6 +293,41 @@ static void test_every_bug_hides_in_a_calm_run(void **state) {
     }
 }
 
+/* The describe callbacks read only what they are given: a zeroed state block
+ * is a node still recovering, and bytes that are not an intact message (too
+ * short, too long, a flipped bit) are "corrupt", never read out of bounds. */
+static void test_describe_callbacks_handle_any_bytes(void **state) {
+    (void)state;
+    const struct fl_model *raft = NULL;
+    for (size_t i = 0; fl_models_builtin[i] != NULL; i++) {
+        if (strcmp(fl_models_builtin[i]->name, "raft") == 0) raft = fl_models_builtin[i];
+    }
+    assert_non_null(raft);
+    const struct fl_service *server = raft->server;
+    assert_non_null(server->describe_state);
+    assert_non_null(server->describe_message);
+    void *block = calloc(1, server->state_size_bytes);
+    assert_non_null(block);
+    struct fl_state_view view;
+    memset(&view, 0, sizeof view);
+    server->describe_state(block, &view);
+    assert_string_equal(view.role, "recovering");
+    assert_string_equal(view.label, "term 0 commit 0");
+    free(block);
+    uint8_t bytes[4096];
+    for (size_t i = 0; i < sizeof bytes; i++) bytes[i] = (uint8_t)(i * 131u + 7u);
+    static const size_t sizes[] = {0, 1, 8, 9, 18, 26, 43, 81, 4096};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        for (uint8_t type = 0; type < 8; type++) {
+            struct fl_message_view m;
+            memset(&m, 0, sizeof m);
+            if (sizes[k] > 0) bytes[0] = type;
+            server->describe_message(bytes, sizes[k], &m);
+            assert_string_equal(m.kind, "corrupt");
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_correct_survives_everything),
@@ -305,6 +340,7 @@ int main(void) {
         cmocka_unit_test(test_double_vote_after_restart_breaks_election_safety),
         cmocka_unit_test(test_stale_read_breaks_linearizability),
         cmocka_unit_test(test_every_bug_hides_in_a_calm_run),
+        cmocka_unit_test(test_describe_callbacks_handle_any_bytes),
     };
     return cmocka_run_group_tests_name("raft", tests, NULL, NULL);
 }
