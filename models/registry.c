@@ -7,6 +7,7 @@
 #include "gossip/gossip.h"
 #include "jobqueue/jobqueue.h"
 #include "payments/payments.h"
+#include "raft/raft.h"
 #include "saga/saga.h"
 #include "wal/wal.h"
 
@@ -17,6 +18,7 @@ const struct fl_model *const fl_models_builtin[] = {
     &fl_model_gossip,
     &fl_model_jobqueue,
     &fl_model_payments,
+    &fl_model_raft,
     &fl_model_saga,
     &fl_model_wal,
     NULL,

@@ -381,3 +381,31 @@ void fl_world_violation(fl_world *world, const char *check, const char *format, 
     va_end(args);
     fl_sim_violation(sim, FL_NODE_NONE, check, message);
 }
+
+/* --- operation history ------------------------------------------------------------ */
+
+uint64_t fl_history_invoke(fl_node *node, enum fl_op_kind kind, uint64_t key, int64_t value,
+                           int64_t value_to) {
+    struct fl_sim *sim = running(node);
+    /* The register check has one register: a key is a model bug, caught here. */
+    assert(sim->model->history_check != FL_HISTORY_REGISTER || key == 0);
+    uint64_t op = fl_history_record_invoke(&sim->history, node->id, (uint8_t)kind, key, value,
+                                           value_to, sim->now_ns);
+    const struct fl_history_op *rec = &sim->history.ops[op - 1];
+    struct fl_trace_record r = {.kind = FL_TR_OP_INVOKE, .node = node->id, .peer = FL_NODE_NONE,
+                                .sub = (uint8_t)kind, .cause = sim->current_cause, .a = key,
+                                .b = (uint64_t)rec->value, .c = (uint64_t)rec->value_to,
+                                .request_id = op};
+    fl_sim_emit(sim, &r);
+    return op;
+}
+
+void fl_history_return(fl_node *node, uint64_t op, enum fl_op_status status, int64_t value_out) {
+    struct fl_sim *sim = running(node);
+    const struct fl_history_op *rec = fl_history_record_return(
+        &sim->history, node->id, op, (uint8_t)status, value_out, sim->now_ns);
+    struct fl_trace_record r = {.kind = FL_TR_OP_RETURN, .node = node->id, .peer = FL_NODE_NONE,
+                                .sub = (uint8_t)status, .cause = sim->current_cause,
+                                .a = rec->kind, .b = (uint64_t)rec->value_out, .request_id = op};
+    fl_sim_emit(sim, &r);
+}

@@ -79,6 +79,9 @@ int fl_lin_history_load(struct fl_lin_history *history, const char *path, enum f
 struct fl_lin_options {
     enum fl_lin_model model;
     uint64_t states_max; /* memo table entries over the whole check; 0: the default */
+    /* Not linearizable: also find the shortest failing prefix (report.prefix_*),
+     * by binary search over prefixes, each checked with its own states_max. */
+    bool shortest_prefix;
 };
 
 struct fl_lin_report {
@@ -94,6 +97,17 @@ struct fl_lin_report {
     int64_t state_after;   /* the register's value after them */
     size_t *unplaced;      /* ops that could not be linearized next; first: the one */
     size_t unplaced_count; /*   whose return was reached without it */
+    /* Not linearizable, with options.shortest_prefix: the first prefix_events events
+     * of the history (ops still open after them indefinite) are already not
+     * linearizable, and the first prefix_events - 1 are linearizable or unknown
+     * (a prefix of a linearizable history is linearizable, so shorter ones are
+     * too, unless unknown). When the shorter one is linearizable, the last event
+     * is an ok or fail return. 0: not computed. */
+    uint64_t prefix_events;
+    uint64_t prefix_bad_key;      /* the key that fails in it */
+    size_t *prefix_unplaced;      /* as unplaced, for that prefix: first, the op whose */
+    size_t prefix_unplaced_count; /*   return was reached without it */
+    uint64_t prefix_checks;       /* prefixes checked to find it */
 };
 
 /* Checks a history. Returns an fl_lin_error_code (FL_LIN_ENOMEM only); the

@@ -15,6 +15,7 @@
  * and linked to the event that caused it.
  */
 #include <assert.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,7 @@ struct fl_sim *fl_sim_create(const struct fl_scenario *scenario,
     fl_net_init(&sim->net, scenario, &sim->plan.net, options->seed, &sim->alloc_count);
     fl_trace_init(&sim->trace, options->trace, scenario->server_count, sim->node_count,
                   &sim->alloc_count);
+    fl_history_init(&sim->history, sim->node_count, &sim->alloc_count);
     sim->nodes = calloc(sim->node_count, sizeof sim->nodes[0]);
     if (sim->nodes == NULL) abort();
     sim->alloc_count++;
@@ -180,6 +182,7 @@ struct fl_sim *fl_sim_create(const struct fl_scenario *scenario,
 void fl_sim_destroy(struct fl_sim *sim) {
     if (sim == NULL) return;
     fl_trace_deinit(&sim->trace);
+    fl_history_deinit(&sim->history);
     fl_net_deinit(&sim->net);
     fl_pool_deinit(&sim->pool);
     fl_evq_deinit(&sim->evq);
@@ -206,6 +209,14 @@ const void *fl_sim_node_state(const struct fl_sim *sim, fl_node_id id) {
 
 uint64_t fl_sim_now_ns(const struct fl_sim *sim) {
     return sim->now_ns;
+}
+
+uint64_t fl_sim_history_count(const struct fl_sim *sim) {
+    return sim->history.count;
+}
+
+bool fl_sim_history_write(const struct fl_sim *sim, FILE *out) {
+    return fl_history_write_jsonl(&sim->history, out);
 }
 
 uint64_t fl_sim_alloc_count(const struct fl_sim *sim) {
@@ -708,6 +719,69 @@ static void dispatch(struct fl_sim *sim, uint32_t slot) {
     }
 }
 
+/* "read by c2 returned 7 at 1.204 s", "cas 3->4 by c1 failed at 0.020 s". */
+static void describe_op(const struct fl_sim *sim, const struct fl_history_op *op, char *out,
+                        size_t size) {
+    char node[16], when[32], value[48] = "nil", value_to[24] = "nil";
+    fl_node_name(sim->scenario->server_count, op->node, node, sizeof node);
+    uint64_t at_ns = op->returned ? op->return_ns : op->invoke_ns;
+    snprintf(when, sizeof when, "%" PRIu64 ".%03" PRIu64 " s", at_ns / 1000000000u,
+             at_ns / 1000000u % 1000u);
+    int64_t shown = op->kind == FL_OP_READ ? op->value_out : op->value;
+    if (shown != FL_VALUE_NIL) snprintf(value, sizeof value, "%" PRId64, shown);
+    if (op->value_to != FL_VALUE_NIL) snprintf(value_to, sizeof value_to, "%" PRId64, op->value_to);
+    const char *ended = !op->returned || op->status == FL_OP_INFO ? "invoked (no answer)"
+                        : op->status == FL_OP_OK                   ? "ok"
+                                                                   : "failed";
+    if (op->kind == FL_OP_READ && op->returned && op->status == FL_OP_OK) {
+        snprintf(out, size, "read by %s returned %s at %s", node, value, when);
+    } else if (op->kind == FL_OP_READ) {
+        snprintf(out, size, "read by %s, %s at %s", node, ended, when);
+    } else if (op->kind == FL_OP_WRITE) {
+        snprintf(out, size, "write %s by %s, %s at %s", value, node, ended, when);
+    } else {
+        snprintf(out, size, "cas %s->%s by %s, %s at %s", value, value_to, node, ended, when);
+    }
+}
+
+/* The model's history check, at the end of a run that had no violation: a
+ * history that is not linearizable, or that the search could not finish, is a
+ * violation ("unknown" never passes). */
+static void check_history(struct fl_sim *sim) {
+    enum fl_history_check mode = sim->model->history_check;
+    if (mode == FL_HISTORY_NONE || sim->result.violation_count > 0) return;
+    struct fl_lin_history lin;
+    struct fl_lin_report report;
+    struct fl_lin_options options = {
+        .model = mode == FL_HISTORY_KV ? FL_LIN_MODEL_KV : FL_LIN_MODEL_REGISTER,
+        .states_max = sim->model->history_states_max,
+        .shortest_prefix = true};
+    if (fl_history_to_lin(&sim->history, &lin) != FL_LIN_EOK) abort();
+    if (fl_lin_check(&lin, &options, &report) != FL_LIN_EOK) abort(); /* out of memory */
+    char message[FL_VIOLATION_TEXT_MAX];
+    if (report.result == FL_LIN_NOT_LINEARIZABLE) {
+        /* Named from the shortest failing prefix: its op is the one to look at. */
+        assert(report.prefix_events > 0 && report.prefix_unplaced_count > 0);
+        char op[160];
+        describe_op(sim, &sim->history.ops[report.prefix_unplaced[0]], op, sizeof op);
+        snprintf(message, sizeof message,
+                 "key %" PRIu64 ": %s, no order of the %" PRIu64
+                 " operations explains it (the first %" PRIu64 " of %" PRIu64
+                 " history events already fail)",
+                 report.prefix_bad_key, op, report.operations, report.prefix_events,
+                 sim->history.events);
+        fl_sim_violation(sim, FL_NODE_NONE, "linearizable", message);
+    } else if (report.result == FL_LIN_UNKNOWN) {
+        snprintf(message, sizeof message,
+                 "search budget exhausted after %" PRIu64 " states on %" PRIu64
+                 " operations: the history is unchecked (raise the model's history_states_max)",
+                 report.states_explored, report.operations);
+        fl_sim_violation(sim, FL_NODE_NONE, "linearizable", message);
+    }
+    fl_lin_report_deinit(&report);
+    fl_lin_history_deinit(&lin);
+}
+
 static void stop(struct fl_sim *sim, enum fl_stop reason) {
     assert(!sim->stopped);
     sim->current_cause = 0;
@@ -722,6 +796,10 @@ static void stop(struct fl_sim *sim, enum fl_stop reason) {
     if ((reason == FL_STOP_END || reason == FL_STOP_IDLE) && sim->model->check_end != NULL) {
         sim->current_cause = sim->trace.next_id - 1;
         sim->model->check_end(&sim->world);
+    }
+    if (reason == FL_STOP_END || reason == FL_STOP_IDLE) {
+        sim->current_cause = sim->trace.next_id - 1;
+        check_history(sim);
     }
     emit_simple(sim, FL_TR_END, FL_NODE_NONE, 0, reason);
     fl_trace_flush(&sim->trace);

@@ -22,6 +22,7 @@
 #include "disk.h"
 #include "evq.h"
 #include "faultline/faultline.h"
+#include "history.h"
 #include "net.h"
 #include "pool.h"
 #include "rng.h"
@@ -70,6 +71,7 @@ struct fl_sim {
     struct fl_pool pool;
     struct fl_net net;
     struct fl_trace trace;
+    struct fl_history history;    /* the clients' operations (fl_history_invoke/return) */
     struct fl_world world;
     void *checker_state;          /* model->checker_state_bytes, zeroed at creation */
     struct fl_node *current_node; /* whose code is running, or NULL */

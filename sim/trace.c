@@ -257,6 +257,39 @@ static void j_mtype(struct json *j, uint8_t sub) {
     j_str(j, fl_msg_type_name(mtype));
 }
 
+static const char *op_kind_name(uint8_t kind) {
+    static const char *const names[] = {"read", "write", "cas"};
+    return kind < 3 ? names[kind] : "?";
+}
+
+static const char *op_status_name(uint8_t status) {
+    static const char *const names[] = {"ok", "fail", "info"};
+    return status < 3 ? names[status] : "?";
+}
+
+static void j_op_scalar(struct json *j, uint64_t v) {
+    if ((int64_t)v == FL_VALUE_NIL) {
+        J_LIT(j, "null");
+    } else {
+        j_i64(j, (int64_t)v);
+    }
+}
+
+/* ,"value": as in a history file: a read's result (null: nil), a write's value, a
+ * cas's [from,to]. */
+static void j_op_value(struct json *j, uint8_t kind, uint64_t value, uint64_t value_to) {
+    J_LIT(j, ",\"value\":");
+    if (kind == FL_OP_CAS) {
+        *j->p++ = '[';
+        j_op_scalar(j, value);
+        *j->p++ = ',';
+        j_op_scalar(j, value_to);
+        *j->p++ = ']';
+    } else {
+        j_op_scalar(j, value);
+    }
+}
+
 static void write_kind_fields(const struct fl_trace *trace, struct json *j,
                               const struct fl_trace_record *r) {
     switch ((enum fl_trace_kind)r->kind) {
@@ -315,12 +348,28 @@ static void write_kind_fields(const struct fl_trace *trace, struct json *j,
         J_LIT(j, ",\"size\":"); j_u64(j, r->b);
         J_LIT(j, ",\"detail\":"); j_u64(j, r->c);
         break;
+    case FL_TR_OP_INVOKE:
+        J_LIT(j, ",\"f\":"); j_str(j, op_kind_name(r->sub));
+        J_LIT(j, ",\"key\":"); j_u64(j, r->a);
+        if (r->sub != FL_OP_READ) j_op_value(j, r->sub, r->b, r->c);
+        break;
+    case FL_TR_OP_RETURN:
+        J_LIT(j, ",\"f\":"); j_str(j, op_kind_name((uint8_t)r->a));
+        J_LIT(j, ",\"status\":"); j_str(j, op_status_name(r->sub));
+        if (r->a == FL_OP_READ && r->sub == FL_OP_OK) j_op_value(j, FL_OP_READ, r->b, 0);
+        break;
     case FL_TR_RESUME:
     case FL_TR_ANNOTATE:
     case FL_TR_VIOLATION: break;
     }
     if (r->request_id != 0) {
-        J_LIT(j, ",\"req\":");
+        /* An operation record's handle is the op's number, not a request id. */
+        bool op = r->kind == FL_TR_OP_INVOKE || r->kind == FL_TR_OP_RETURN;
+        if (op) {
+            J_LIT(j, ",\"op\":");
+        } else {
+            J_LIT(j, ",\"req\":");
+        }
         j_u64(j, r->request_id);
     }
 }
@@ -337,7 +386,8 @@ static void j_kind(struct json *j, uint8_t kind) {
         KIND("restart"),  KIND("pause"),     KIND("resume"),   KIND("net"),
         KIND("clock_jump"), KIND("annotate"), KIND("violation"), KIND("end"),
         KIND("hold"),     KIND("disk_write"), KIND("disk_read"), KIND("disk_truncate"),
-        KIND("disk_sync"), KIND("disk_synced"), KIND("disk_fault"),
+        KIND("disk_sync"), KIND("disk_synced"), KIND("disk_fault"), KIND("op_invoke"),
+        KIND("op_return"),
 #undef KIND
     };
     _Static_assert(sizeof kinds / sizeof kinds[0] == FL_TR_KIND_LAST + 1, "one entry per kind");
@@ -407,6 +457,8 @@ const char *fl_trace_kind_name(enum fl_trace_kind kind) {
     case FL_TR_DISK_SYNC: return "disk_sync";
     case FL_TR_DISK_SYNCED: return "disk_synced";
     case FL_TR_DISK_FAULT: return "disk_fault";
+    case FL_TR_OP_INVOKE: return "op_invoke";
+    case FL_TR_OP_RETURN: return "op_return";
     }
     return "?";
 }

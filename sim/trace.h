@@ -52,8 +52,12 @@ enum fl_trace_kind {
     FL_TR_DISK_SYNCED = 21,   /* c = sync id, a = status */
     FL_TR_DISK_FAULT = 22,    /* sub = enum fl_disk_note_kind, text = file, a = offset,
                                  b = size, c = detail */
+    FL_TR_OP_INVOKE = 23,     /* sub = enum fl_op_kind, a = key, b = value, c = value_to,
+                                 request_id = the op's handle */
+    FL_TR_OP_RETURN = 24,     /* sub = enum fl_op_status, a = enum fl_op_kind,
+                                 b = value_out (an ok read's; else nil), request_id = handle */
 };
-#define FL_TR_KIND_LAST FL_TR_DISK_FAULT
+#define FL_TR_KIND_LAST FL_TR_OP_RETURN
 
 /* Message types on the wire, in send/deliver records' sub field. */
 enum fl_msg_type {

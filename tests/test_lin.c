@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lin.h"
@@ -290,6 +291,181 @@ static void test_every_etcd_history_matches_expected(void **state) {
     assert_true(files >= 60);
 }
 
+/* Checks text with the shortest failing prefix asked for. */
+static enum fl_lin_result check_prefix(const char *text, struct fl_lin_report *report) {
+    struct fl_lin_history history;
+    struct fl_lin_error error;
+    fl_lin_history_init(&history);
+    int parsed =
+        fl_lin_history_parse(&history, text, strlen(text), FL_LIN_FORMAT_JSONL, "t.jsonl", &error);
+    if (parsed != FL_LIN_EOK) fail_msg("parse failed: %s", error.message);
+    struct fl_lin_options options = {.model = FL_LIN_MODEL_KV, .shortest_prefix = true};
+    assert_int_equal(fl_lin_check(&history, &options, report), FL_LIN_EOK);
+    fl_lin_history_deinit(&history);
+    return report->result;
+}
+
+/* Events 0..9: p1's second read (op 3, events 6 and 7) sees 1 after the write
+ * of 2 returned; everything after it is fine. So the shortest failing prefix
+ * is 8 events, and op 3 is the one that cannot be placed there. */
+static void test_shortest_prefix_ends_at_the_stale_read(void **state) {
+    (void)state;
+    const char *text = INV(0, "write", "1") RET(0, "ok", "write", "1") INV(1, "read", "null")
+        RET(1, "ok", "read", "1") INV(0, "write", "2") RET(0, "ok", "write", "2")
+            INV(1, "read", "null") RET(1, "ok", "read", "1") INV(2, "read", "null")
+                RET(2, "ok", "read", "2");
+    struct fl_lin_report report;
+    assert_int_equal(check_prefix(text, &report), FL_LIN_NOT_LINEARIZABLE);
+    assert_int_equal(report.prefix_events, 8);
+    assert_int_equal(report.prefix_bad_key, 0);
+    assert_true(report.prefix_unplaced_count >= 1);
+    assert_int_equal(report.prefix_unplaced[0], 3);
+    assert_true(report.prefix_checks >= 1);
+    fl_lin_report_deinit(&report);
+    /* Without the option, nothing is computed. */
+    assert_int_equal(check_text(text, FL_LIN_MODEL_REGISTER, 0, &report), FL_LIN_NOT_LINEARIZABLE);
+    assert_int_equal(report.prefix_events, 0);
+    assert_null(report.prefix_unplaced);
+    fl_lin_report_deinit(&report);
+}
+
+/* An op still open at the end of a prefix is indefinite there: p1's read of 1
+ * is explained by p0's write while that write is open (3 events), and not once
+ * it has failed (4). */
+static void test_shortest_prefix_treats_open_ops_as_indefinite(void **state) {
+    (void)state;
+    const char *text = INV(0, "write", "1") INV(1, "read", "null") RET(1, "ok", "read", "1")
+        RET(0, "fail", "write", "1") INV(2, "write", "5") RET(2, "ok", "write", "5");
+    struct fl_lin_report report;
+    assert_int_equal(check_prefix(text, &report), FL_LIN_NOT_LINEARIZABLE);
+    assert_int_equal(report.prefix_events, 4);
+    assert_int_equal(report.prefix_unplaced[0], 1);
+    fl_lin_report_deinit(&report);
+}
+
+/* In kv, the prefix spans all keys: key 4 fails in the first 4 events, while
+ * key 2 (checked first) fails only from 7 events on. */
+static void test_shortest_prefix_in_kv_is_over_all_keys(void **state) {
+    (void)state;
+    const char *text = KINV(0, 2, "write", "1") KRET(0, 2, "ok", "write", "1")
+        KINV(1, 4, "read", "null") KRET(1, 4, "ok", "read", "9") KINV(2, 2, "read", "null")
+            KINV(3, 4, "write", "9") KRET(2, 2, "ok", "read", "8") KRET(3, 4, "ok", "write", "9");
+    struct fl_lin_report report;
+    assert_int_equal(check_prefix(text, &report), FL_LIN_NOT_LINEARIZABLE);
+    assert_int_equal(report.bad_key, 2); /* the whole history's first bad key */
+    assert_int_equal(report.prefix_events, 4);
+    assert_int_equal(report.prefix_bad_key, 4);
+    assert_int_equal(report.prefix_unplaced[0], 1);
+    fl_lin_report_deinit(&report);
+}
+
+/* An indefinite cas that cannot apply when first tried must still be able to
+ * take effect later (the search refuses it only where it would change nothing). */
+static void test_indefinite_cas_may_apply_later(void **state) {
+    (void)state;
+    const char *text = INV(0, "cas", "[1,2]") INV(1, "write", "1") RET(1, "ok", "write", "1")
+        INV(2, "read", "null") RET(2, "ok", "read", "2");
+    assert_int_equal(result_of(text, FL_LIN_MODEL_REGISTER), FL_LIN_LINEARIZABLE);
+    const char *bad = INV(0, "cas", "[1,2]") RET(0, "info", "cas", "[1,2]") INV(1, "write", "1")
+        RET(1, "ok", "write", "1") INV(2, "read", "null") RET(2, "ok", "read", "2")
+            INV(3, "read", "null") RET(3, "ok", "read", "1");
+    assert_int_equal(result_of(bad, FL_LIN_MODEL_REGISTER), FL_LIN_NOT_LINEARIZABLE);
+}
+
+/* The etcd text cut after its first `events` operation lines. */
+static char *etcd_prefix(const char *text, uint64_t events) {
+    static const char *const types[] = {"\t:invoke\t", "\t:ok\t", "\t:fail\t", "\t:info\t"};
+    const char *c = text;
+    uint64_t seen = 0;
+    while (seen < events && *c != '\0') {
+        const char *eol = strchr(c, '\n');
+        const char *end = eol != NULL ? eol : c + strlen(c);
+        bool op_line = strncmp(c, "INFO", 4) == 0;
+        bool typed = false;
+        for (int t = 0; t < 4 && op_line; t++) {
+            const char *at = strstr(c, types[t]);
+            if (at != NULL && at < end) typed = true;
+        }
+        if (op_line && typed) seen++;
+        c = eol != NULL ? eol + 1 : end;
+    }
+    assert_int_equal(seen, events);
+    size_t n = (size_t)(c - text);
+    char *out = malloc(n + 1);
+    assert_non_null(out);
+    memcpy(out, text, n);
+    out[n] = '\0';
+    return out;
+}
+
+static enum fl_lin_result check_etcd_text(const char *text) {
+    struct fl_lin_history history;
+    struct fl_lin_error error;
+    struct fl_lin_report report;
+    struct fl_lin_options options = {.model = FL_LIN_MODEL_REGISTER};
+    fl_lin_history_init(&history);
+    int parsed = fl_lin_history_parse(&history, text, strlen(text), FL_LIN_FORMAT_JEPSEN,
+                                      "prefix.log", &error);
+    if (parsed != FL_LIN_EOK) fail_msg("%s", error.message);
+    assert_int_equal(fl_lin_check(&history, &options, &report), FL_LIN_EOK);
+    enum fl_lin_result result = report.result;
+    fl_lin_report_deinit(&report);
+    fl_lin_history_deinit(&history);
+    return result;
+}
+
+/* Every non-linearizable etcd history: the prefix found, cut from the file's
+ * text and parsed afresh (so the cut is not the checker's own), is not
+ * linearizable, and one event shorter it is linearizable or unknown. */
+static void test_etcd_shortest_prefixes(void **state) {
+    (void)state;
+    FILE *expected = fopen(ETCD_DIR "/EXPECTED", "r");
+    if (expected == NULL) {
+        print_message("skipping: no etcd histories at %s\n", ETCD_DIR);
+        skip();
+    }
+    char name[64], want[64], path[4096];
+    int files = 0, shorter = 0;
+    while (fscanf(expected, "%63s %63s", name, want) == 2) {
+        if (strcmp(want, "not-linearizable") != 0) continue;
+        snprintf(path, sizeof path, "%s/%s", ETCD_DIR, name);
+        FILE *file = fopen(path, "rb");
+        assert_non_null(file);
+        static char text[1 << 20];
+        size_t size = fread(text, 1, sizeof text - 1, file);
+        fclose(file);
+        text[size] = '\0';
+        struct fl_lin_history history;
+        struct fl_lin_error error;
+        struct fl_lin_report report;
+        struct fl_lin_options options = {.model = FL_LIN_MODEL_REGISTER, .shortest_prefix = true};
+        fl_lin_history_init(&history);
+        assert_int_equal(fl_lin_history_parse(&history, text, size, FL_LIN_FORMAT_JEPSEN, name,
+                                              &error),
+                         FL_LIN_EOK);
+        assert_int_equal(fl_lin_check(&history, &options, &report), FL_LIN_EOK);
+        assert_int_equal(report.result, FL_LIN_NOT_LINEARIZABLE);
+        uint64_t k = report.prefix_events;
+        if (k == 0 || k > history.events) fail_msg("%s: prefix of %llu events", name,
+                                                   (unsigned long long)k);
+        if (k < history.events) shorter++;
+        char *cut = etcd_prefix(text, k);
+        if (check_etcd_text(cut) != FL_LIN_NOT_LINEARIZABLE)
+            fail_msg("%s: the first %llu events are linearizable", name, (unsigned long long)k);
+        free(cut);
+        cut = etcd_prefix(text, k - 1);
+        if (check_etcd_text(cut) == FL_LIN_NOT_LINEARIZABLE)
+            fail_msg("%s: the first %llu events already fail", name, (unsigned long long)k - 1);
+        free(cut);
+        fl_lin_report_deinit(&report);
+        fl_lin_history_deinit(&history);
+        files++;
+    }
+    fclose(expected);
+    assert_true(files >= 40);
+    assert_true(shorter > 0); /* the prefix is not always the whole history */
+}
+
 static void test_check_is_deterministic(void **state) {
     (void)state;
     const char *text = INV(0, "write", "1") INV(1, "write", "2") INV(2, "cas", "[1,3]")
@@ -328,6 +504,11 @@ int main(void) {
         cmocka_unit_test(test_jepsen_format_reads_the_etcd_lines),
         cmocka_unit_test(test_every_etcd_history_matches_expected),
         cmocka_unit_test(test_check_is_deterministic),
+        cmocka_unit_test(test_shortest_prefix_ends_at_the_stale_read),
+        cmocka_unit_test(test_shortest_prefix_treats_open_ops_as_indefinite),
+        cmocka_unit_test(test_shortest_prefix_in_kv_is_over_all_keys),
+        cmocka_unit_test(test_indefinite_cas_may_apply_later),
+        cmocka_unit_test(test_etcd_shortest_prefixes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,7 @@ struct cli_seed_request {
     const char *command;       /* "run" or "replay", for messages */
     const char *scenario_path;
     const char *trace_path;    /* NULL: no trace */
+    const char *history_path;  /* NULL: no history file (written atomically too) */
     uint64_t seed;
     uint64_t events_max;       /* 0: the scenario's budget */
     bool json;
@@ -82,6 +83,7 @@ struct cli_seed_outcome {
     bool nondeterministic;     /* check_determinism found a divergence */
     bool reproduced;           /* the fingerprint is the expected one (or none expected) */
     bool trace_written;        /* the trace file is complete, under its name */
+    bool history_written;      /* the history file is complete, under its name */
 };
 int cli_run_seed(const struct cli_seed_request *request, struct cli_seed_outcome *outcome);
 

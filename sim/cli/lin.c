@@ -25,7 +25,8 @@ void cli_lin_usage(FILE *out) {
             "usage: faultline lin HISTORY [--model register|kv] [--format jepsen|jsonl]\n"
             "                     [--json] [--budget N]\n"
             "\n"
-            "Checks that a history of read, write and cas operations is linearizable.\n"
+            "Checks that a history of read, write and cas operations is linearizable; if\n"
+            "it is not, also finds the shortest prefix of it that is already not.\n"
             "\n"
             "  --model register|kv    one register (default), or one register per key,\n"
             "                         each key checked on its own\n"
@@ -88,6 +89,7 @@ static int parse_flag(struct lin_args *args, const char *flag, const char *value
 
 static int parse_args(int argc, char **argv, struct lin_args *args) {
     memset(args, 0, sizeof *args);
+    args->options.shortest_prefix = true; /* what a person debugging a failure asks first */
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--json") == 0) {
@@ -143,6 +145,16 @@ static void print_op(const struct fl_lin_history *h, size_t i, bool kv) {
 
 #define LIN_SHOW_MAX 10
 
+/* The source line of history event `event` (an invoke or a return); 0 if none. */
+static uint32_t event_line(const struct fl_lin_history *h, uint64_t event) {
+    for (size_t i = 0; i < h->count; i++) {
+        const struct fl_lin_op *op = &h->ops[i];
+        if (op->invoke_index == event) return op->invoke_line;
+        if (op->return_index == event) return op->return_line;
+    }
+    return 0;
+}
+
 static void print_human(const struct lin_args *args, const struct fl_lin_history *h,
                         const struct fl_lin_report *r, uint64_t wall_ns) {
     bool kv = args->options.model == FL_LIN_MODEL_KV;
@@ -174,6 +186,16 @@ static void print_human(const struct lin_args *args, const struct fl_lin_history
     printf("  no operation could be placed next; the first returned before it could be:\n");
     for (size_t i = 0; i < r->unplaced_count; i++)
         print_op(h, r->unplaced[i], kv);
+    if (r->prefix_events == 0) return;
+    uint32_t line = event_line(h, r->prefix_events - 1);
+    printf("  the shortest prefix that is not linearizable: the first %" PRIu64 " of %" PRIu64
+           " events",
+           r->prefix_events, h->events);
+    if (line != 0) printf(" (through line %" PRIu32 ")", line);
+    if (kv) printf(", key %" PRIu64, r->prefix_bad_key);
+    printf("; with the operations still open there indefinite, these could not be placed:\n");
+    for (size_t i = 0; i < r->prefix_unplaced_count; i++)
+        print_op(h, r->prefix_unplaced[i], kv);
 }
 
 static int print_json(const struct lin_args *args, const struct fl_lin_report *r,
@@ -196,6 +218,14 @@ static int print_json(const struct lin_args *args, const struct fl_lin_report *r
         }
         for (size_t i = 0; unplaced != NULL && i < r->unplaced_count; i++) {
             cJSON_AddItemToArray(unplaced, cJSON_CreateNumber((double)r->unplaced[i]));
+        }
+    }
+    if (r->result == FL_LIN_NOT_LINEARIZABLE && r->prefix_events > 0) {
+        cJSON_AddNumberToObject(o, "prefix_events", (double)r->prefix_events);
+        cJSON_AddNumberToObject(o, "prefix_key", (double)r->prefix_bad_key);
+        cJSON *unplaced = cJSON_AddArrayToObject(o, "prefix_unplaced_ops");
+        for (size_t i = 0; unplaced != NULL && i < r->prefix_unplaced_count; i++) {
+            cJSON_AddItemToArray(unplaced, cJSON_CreateNumber((double)r->prefix_unplaced[i]));
         }
     }
     char *text = cJSON_PrintUnformatted(o);

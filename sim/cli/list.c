@@ -43,6 +43,10 @@ int cli_list(int argc, char **argv) {
             printf("    %-16s %s%s\n", model->variants[i], model->variant_help[i],
                    i == 0 ? " (default)" : "");
         }
+        if (model->history_check != FL_HISTORY_NONE) {
+            printf("  history check: %s linearizability of the clients' operations at the end\n",
+                   model->history_check == FL_HISTORY_KV ? "kv" : "register");
+        }
         if (model->params != NULL && model->params[0].name != NULL) {
             printf("  params:\n");
             for (const struct fl_param *p = model->params; p->name != NULL; p++) print_param(p);

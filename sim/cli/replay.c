@@ -29,7 +29,7 @@ void cli_replay_usage(FILE *out) {
     fprintf(out,
             "usage: faultline replay SCENARIO --seed N [--trace FILE | --no-trace]\n"
             "                        [--expect-fingerprint HEX] [--json] [--check-determinism]\n"
-            "                        [--events-max N]\n"
+            "                        [--events-max N] [--history FILE]\n"
             "\n"
             "Re-runs one seed of a scenario exactly as `faultline run` does, prints the same\n"
             "report, and writes the run's whole trace.\n"
@@ -46,6 +46,8 @@ void cli_replay_usage(FILE *out) {
             "                            perturbed in between; different fingerprints fail\n"
             "                            the replay and name the first event that differs\n"
             "  --events-max N            event budget, as the recorded run had it\n"
+            "  --history FILE            write the clients' operation history as JSON Lines,\n"
+            "                            for `faultline lin --model kv FILE`\n"
             "\n"
             "exit status: 0 every check held (and the fingerprint is the expected one), 1 a\n"
             "check failed, the run is nondeterministic, or the fingerprint differs, 2 bad\n"
@@ -55,6 +57,7 @@ void cli_replay_usage(FILE *out) {
 struct replay_args {
     const char *scenario_path;
     const char *trace_path; /* --trace FILE; NULL for the default */
+    const char *history_path; /* --history FILE; NULL for none */
     uint64_t seed;
     uint64_t events_max;
     uint64_t expected_fingerprint;
@@ -113,10 +116,11 @@ static bool boolean_flag(const char *arg, struct replay_args *args, bool **targe
 
 /* A flag that takes a value. Returns FL_EXIT_OK, or the usage error. */
 static int value_flag(const char *arg, const char *value, struct replay_args *args) {
-    if (strcmp(arg, "--trace") == 0) {
-        if (args->trace_path != NULL) return usage_error("%s given twice", arg);
+    if (strcmp(arg, "--trace") == 0 || strcmp(arg, "--history") == 0) {
+        const char **target = arg[2] == 't' ? &args->trace_path : &args->history_path;
+        if (*target != NULL) return usage_error("%s given twice", arg);
         if (value[0] == '\0') return usage_error("%s needs a file name", arg);
-        args->trace_path = value;
+        *target = value;
     } else if (strcmp(arg, "--expect-fingerprint") == 0) {
         if (args->has_expected) return usage_error("%s given twice", arg);
         if (!parse_fingerprint(value, &args->expected_fingerprint)) {
@@ -143,6 +147,7 @@ static int value_flag(const char *arg, const char *value, struct replay_args *ar
 
 static bool takes_value(const char *arg) {
     return strcmp(arg, "--seed") == 0 || strcmp(arg, "--trace") == 0 ||
+           strcmp(arg, "--history") == 0 ||
            strcmp(arg, "--expect-fingerprint") == 0 || strcmp(arg, "--events-max") == 0;
 }
 
@@ -273,6 +278,7 @@ int cli_replay(int argc, char **argv) {
         .trace_path = args.no_trace     ? NULL
                       : args.trace_path ? args.trace_path
                                         : default_trace,
+        .history_path = args.history_path,
         .seed = args.seed,
         .events_max = args.events_max,
         .json = args.json,

@@ -25,12 +25,15 @@
 void cli_run_usage(FILE *out) {
     fprintf(out,
             "usage: faultline run SCENARIO [--seed N] [--trace FILE] [--json] [--events-max N]\n"
-            "                     [--check-determinism]\n"
+            "                     [--check-determinism] [--history FILE]\n"
             "\n"
             "Runs one seed of a scenario and checks it.\n"
             "\n"
             "  --seed N               the seed (default 1); the same seed replays the same run\n"
             "  --trace FILE           write every event as JSON Lines (docs/trace-format.md)\n"
+            "  --history FILE         write the clients' operation history as JSON Lines, the\n"
+            "                         format `faultline lin --format jsonl` reads\n"
+            "                         (docs/linearizability.md)\n"
             "  --json                 print the result as one JSON object\n"
             "  --events-max N         event budget, overriding the scenario's budget.events_max\n"
             "  --check-determinism    run the seed twice with the host's stack and heap\n"
@@ -45,6 +48,7 @@ void cli_run_usage(FILE *out) {
 struct run_args {
     const char *scenario_path;
     const char *trace_path;
+    const char *history_path;
     uint64_t seed;
     uint64_t events_max;
     bool json;
@@ -77,9 +81,10 @@ static int parse_args(int argc, char **argv, struct run_args *args) {
             if (target == &args->events_max && args->events_max == 0) {
                 return usage_error("%s must be at least 1", arg);
             }
-        } else if (strcmp(arg, "--trace") == 0) {
+        } else if (strcmp(arg, "--trace") == 0 || strcmp(arg, "--history") == 0) {
             if (!has_value) return usage_error("%s needs a file name", arg);
-            args->trace_path = argv[++i];
+            const char **target = arg[2] == 't' ? &args->trace_path : &args->history_path;
+            *target = argv[++i];
         } else if (arg[0] == '-' && arg[1] != '\0') {
             return usage_error("unknown option \"%s\"", arg);
         } else if (args->scenario_path == NULL) {
@@ -111,6 +116,7 @@ struct report {
     const struct cli_divergence *divergence; /* NULL: deterministic, or not checked */
     const char *replay;                      /* the replay command */
     const char *trace_path;                  /* the trace written, or NULL */
+    const char *history_path;                /* the history written, or NULL */
     uint64_t wall_ns;
     bool reproduced;                         /* the expected fingerprint, if any, matched */
 };
@@ -199,6 +205,10 @@ static void print_human(const struct report *rep) {
     print_fingerprint_lines(rep);
     printf("wall time    %s (%.0f events/s)\n", wall,
            rep->wall_ns ? (double)r->events * 1e9 / (double)rep->wall_ns : 0.0);
+    if (rep->history_path != NULL) {
+        printf("history      %s: %llu operations (faultline lin --format jsonl)\n",
+               rep->history_path, (unsigned long long)fl_sim_history_count(rep->sim));
+    }
     print_violations(rep);
     if (rep->divergence != NULL) {
         cli_print_divergence(stdout, rep->request->scenario_path, r->seed, rep->divergence);
@@ -269,6 +279,11 @@ static void add_checks_json(cJSON *root, const struct report *rep) {
         cJSON_AddBoolToObject(root, "reproduced", rep->reproduced);
     }
     if (rep->trace_path != NULL) cJSON_AddStringToObject(root, "trace", rep->trace_path);
+    if (rep->history_path != NULL) {
+        cJSON_AddStringToObject(root, "history", rep->history_path);
+        cJSON_AddNumberToObject(root, "history_operations",
+                                (double)fl_sim_history_count(rep->sim));
+    }
 }
 
 /* JSON numbers are doubles; counts stay exact up to 2^53, far beyond a run's. */
@@ -346,8 +361,25 @@ static void install_crash_handler(const struct cli_seed_request *req, const char
 }
 
 /* Runs with the scenario loaded and the trace open; closes the trace. */
+/* Writes the run's history to its open file and renames it into place. */
+static bool write_history(const struct cli_seed_request *req, struct fl_sim *sim,
+                          struct cli_atomic_file *history) {
+    bool ok = fl_sim_history_write(sim, history->file);
+    if (!ok) {
+        cli_atomic_abort(history);
+    } else {
+        ok = cli_atomic_commit(history);
+    }
+    if (!ok) {
+        fprintf(stderr, "%s: writing the history failed: %s\n", req->history_path,
+                strerror(errno));
+    }
+    return ok;
+}
+
 static int run_loaded(const struct cli_seed_request *req, const struct fl_scenario *scenario,
-                      struct cli_atomic_file *trace, struct cli_seed_outcome *out) {
+                      struct cli_atomic_file *trace, struct cli_atomic_file *history,
+                      struct cli_seed_outcome *out) {
     char replay[1200];
     cli_replay_command(replay, sizeof replay, req->scenario_path, req->seed);
     install_crash_handler(req, replay, trace->tmp_path);
@@ -355,6 +387,7 @@ static int run_loaded(const struct cli_seed_request *req, const struct fl_scenar
     if (!execute(req, scenario, trace->file, &ex)) {
         fprintf(stderr, "faultline %s: out of memory creating the simulation\n", req->command);
         if (trace->file != NULL) cli_atomic_abort(trace);
+        if (history->file != NULL) cli_atomic_abort(history);
         return FL_EXIT_INTERNAL;
     }
     out->ran = true;
@@ -371,6 +404,10 @@ static int run_loaded(const struct cli_seed_request *req, const struct fl_scenar
             status = FL_EXIT_USAGE;
         }
     }
+    if (history->file != NULL) {
+        out->history_written = write_history(req, ex.sim, history);
+        if (!out->history_written) status = FL_EXIT_USAGE;
+    }
     struct report rep = {
         .request = req,
         .scenario = scenario,
@@ -379,6 +416,7 @@ static int run_loaded(const struct cli_seed_request *req, const struct fl_scenar
         .divergence = ex.nondeterministic ? &ex.divergence : NULL,
         .replay = replay,
         .trace_path = out->trace_written ? req->trace_path : NULL,
+        .history_path = out->history_written ? req->history_path : NULL,
         .wall_ns = ex.wall_ns,
         .reproduced = out->reproduced,
     };
@@ -405,7 +443,15 @@ int cli_run_seed(const struct cli_seed_request *req, struct cli_seed_outcome *ou
         fl_scenario_free(scenario);
         return FL_EXIT_USAGE;
     }
-    int status = run_loaded(req, scenario, &trace, out);
+    struct cli_atomic_file history = {0};
+    if (req->history_path != NULL && !cli_atomic_open(&history, req->history_path)) {
+        fprintf(stderr, "%s: cannot write the history: %s\n", req->history_path,
+                strerror(errno));
+        if (trace.file != NULL) cli_atomic_abort(&trace);
+        fl_scenario_free(scenario);
+        return FL_EXIT_USAGE;
+    }
+    int status = run_loaded(req, scenario, &trace, &history, out);
     fl_scenario_free(scenario);
     return status;
 }
@@ -424,6 +470,7 @@ int cli_run(int argc, char **argv) {
         .command = "run",
         .scenario_path = args.scenario_path,
         .trace_path = args.trace_path,
+        .history_path = args.history_path,
         .seed = args.seed,
         .events_max = args.events_max,
         .json = args.json,

@@ -4,6 +4,8 @@
  *
  *   bench=lin histories=N wall_s=... states=... mismatches=M
  *   bench=lin_file file=etcd_NNN.log result=... states=... wall_ms=...   (the slowest five)
+ *   bench=lin_prefix histories=N wall_s=... prefix_checks=...   (the same, also finding
+ *       each failing history's shortest failing prefix, as `faultline lin` does)
  *
  * Every file is parsed and checked once, in name order, in this process; the
  * time covers parsing and checking. Each answer is compared with EXPECTED, so a
@@ -43,13 +45,14 @@ static int by_time_desc(const void *a, const void *b) {
 }
 
 /* Checks one file; false on bad input. */
-static bool check_file(const char *dir, const char *name, struct file_result *out) {
+static bool check_file(const char *dir, const char *name, bool prefix, struct file_result *out,
+                       uint64_t *prefix_checks) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     struct fl_lin_history history;
     struct fl_lin_error error;
     struct fl_lin_report report;
-    struct fl_lin_options options = {.model = FL_LIN_MODEL_REGISTER};
+    struct fl_lin_options options = {.model = FL_LIN_MODEL_REGISTER, .shortest_prefix = prefix};
     fl_lin_history_init(&history);
     double start = wall_s();
     bool ok = fl_lin_history_load(&history, path, FL_LIN_FORMAT_JEPSEN, &error) == FL_LIN_EOK &&
@@ -59,6 +62,7 @@ static bool check_file(const char *dir, const char *name, struct file_result *ou
     snprintf(out->name, sizeof out->name, "%s", name);
     out->result = ok ? fl_lin_result_name(report.result) : "error";
     out->states = ok ? report.states_explored : 0;
+    if (ok) *prefix_checks += report.prefix_checks;
     if (ok) fl_lin_report_deinit(&report);
     fl_lin_history_deinit(&history);
     return ok;
@@ -76,19 +80,30 @@ int main(int argc, char **argv) {
     static struct file_result results[FILES_MAX];
     size_t count = 0, mismatches = 0;
     uint64_t states = 0;
+    uint64_t prefix_checks = 0;
     char name[64], want[64];
     double start = wall_s();
     while (count < FILES_MAX && fscanf(expected, "%63s %63s", name, want) == 2) {
         struct file_result *r = &results[count++];
-        if (!check_file(dir, name, r)) return 2;
+        if (!check_file(dir, name, false, r, &prefix_checks)) return 2;
         bool lin = strcmp(want, "linearizable") == 0;
         if (strcmp(r->result, lin ? "linearizable" : "not_linearizable") != 0) mismatches++;
         states += r->states;
     }
     double total_s = wall_s() - start;
+    /* Again, with the shortest failing prefixes. */
+    double prefix_start = wall_s();
+    for (size_t i = 0; i < count; i++) {
+        struct file_result again;
+        if (!check_file(dir, results[i].name, true, &again, &prefix_checks)) return 2;
+        if (strcmp(again.result, results[i].result) != 0) mismatches++;
+    }
+    double prefix_s = wall_s() - prefix_start;
     fclose(expected);
     printf("bench=lin histories=%zu wall_s=%.3f states=%" PRIu64 " mismatches=%zu\n", count,
            total_s, states, mismatches);
+    printf("bench=lin_prefix histories=%zu wall_s=%.3f prefix_checks=%" PRIu64 "\n", count,
+           prefix_s, prefix_checks);
     qsort(results, count, sizeof *results, by_time_desc);
     for (size_t i = 0; i < count && i < SLOWEST_SHOWN; i++) {
         printf("bench=lin_file file=%s result=%s states=%" PRIu64 " wall_ms=%.2f\n",

@@ -43,6 +43,16 @@ want_stdout '"result":"not_linearizable"'
 want_stdout '"states_explored":'
 end
 
+begin "a failure names the shortest prefix that fails, in text and --json"
+{ cat "$TMP/stale.jsonl"; inv 2 write 5; ret 2 ok write 5; } >"$TMP/stale-then-more.jsonl"
+run "$FAULTLINE" lin "$TMP/stale-then-more.jsonl"
+want_status 1
+want_stdout "the shortest prefix that is not linearizable: the first 4 of 6 events (through line 4)"
+run "$FAULTLINE" lin "$TMP/stale-then-more.jsonl" --json
+want_status 1
+want_stdout '"prefix_events":4,"prefix_key":0,"prefix_unplaced_ops":[1]'
+end
+
 begin "an exhausted budget is unknown and exits 1"
 { for p in 0 1 2 3 4 5 6 7 8 9; do inv $p write $p; done
   for p in 0 1 2 3 4 5 6 7 8 9; do ret $p ok write $p; done

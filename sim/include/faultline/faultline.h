@@ -132,6 +132,12 @@ const char *fl_sim_swarm_json(const struct fl_sim *sim);
  * debuggers and visualizers that step a simulation. */
 const void *fl_sim_node_state(const struct fl_sim *sim, fl_node_id id);
 uint64_t fl_sim_now_ns(const struct fl_sim *sim);
+/* The operations the clients recorded so far (fl_history_invoke / _return). */
+uint64_t fl_sim_history_count(const struct fl_sim *sim);
+/* Writes them as JSON Lines, one line per invoke or return in the order they
+ * happened, in the format `faultline lin --format jsonl` reads (an op never
+ * returned has no return line: indefinite). False on a write error. */
+bool fl_sim_history_write(const struct fl_sim *sim, FILE *out);
 /* Heap allocations the engine made (pools growing); flat once warm. */
 uint64_t fl_sim_alloc_count(const struct fl_sim *sim);
 void fl_sim_destroy(struct fl_sim *sim);

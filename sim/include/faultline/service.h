@@ -151,6 +151,15 @@ struct fl_param {
     const char *help; /* one line, for docs and `faultline list` */
 };
 
+/* Which history check the engine runs at the end of a run on the operations
+ * the model's clients recorded with fl_history_invoke / fl_history_return
+ * (docs/linearizability.md, "Histories from a run"). */
+enum fl_history_check {
+    FL_HISTORY_NONE = 0,     /* no history check (the operations are still traced) */
+    FL_HISTORY_REGISTER = 1, /* one register: every op's key must be 0 */
+    FL_HISTORY_KV = 2,       /* one register per key, each checked on its own */
+};
+
 /* A model as the engine and the CLI see it. */
 struct fl_model {
     const char *name;    /* as written in a scenario's "model" */
@@ -169,6 +178,15 @@ struct fl_model {
     size_t checker_state_bytes;
     void (*check_step)(fl_world *world);
     void (*check_end)(fl_world *world);
+
+    /* The engine checks the recorded operation history for linearizability when
+     * the run reaches its end (duration or idleness) without a violation; a
+     * history that is not linearizable, or whose check ran out of budget, is a
+     * violation of the check "linearizable". 0 (FL_HISTORY_NONE): no check. */
+    enum fl_history_check history_check;
+    /* The check's search budget in states (faultline lin --budget); past it the
+     * history is unchecked, which is a violation too. 0: the default (4194304). */
+    uint64_t history_states_max;
 };
 
 /* --- message encoding ---------------------------------------------------------
@@ -281,6 +299,26 @@ void fl_assert_sometimes(fl_node *node, bool condition, const char *name);
 #define fl_always(node, condition, name) \
     fl_assert_always((node), (condition), (name), "%s", #condition)
 #define fl_sometimes(node, condition, name) fl_assert_sometimes((node), (condition), (name))
+
+/* --- operation history: what a client asked and what it was told ---------------
+ * A client records each operation it runs against the service: its invoke when it
+ * sends the request, its return when it learns the outcome. The engine traces both
+ * (kinds op_invoke and op_return), keeps the history, and checks it at the end of
+ * the run against the model's history_check. Values are the client's view: a model
+ * maps its own data to int64 values (|v| <= 2^53 to round-trip through JSON). */
+#define FL_VALUE_NIL INT64_MIN /* a read of a key never written */
+enum fl_op_kind { FL_OP_READ = 0, FL_OP_WRITE = 1, FL_OP_CAS = 2 };
+enum fl_op_status { FL_OP_OK = 0, FL_OP_FAIL = 1, FL_OP_INFO = 2 };
+/* Client side: records that an operation is invoked now; returns its handle (never 0).
+ * write: value; cas: value = from, value_to = to; read: both ignored. */
+uint64_t fl_history_invoke(fl_node *node, enum fl_op_kind kind, uint64_t key, int64_t value,
+                           int64_t value_to);
+/* Records how it ended, now: ok (took effect; value_out is what a read returned, or for
+ * cas ignored), fail (definitely did not take effect; a failed cas means the compare did
+ * not match), info (unknown, e.g. timed out: it may take effect later or never). An
+ * operation never returned is info at the end of the run. Asserts on a bad handle or a
+ * second return. */
+void fl_history_return(fl_node *node, uint64_t op, enum fl_op_status status, int64_t value_out);
 
 /* --- the checker's view ------------------------------------------------------ */
 
