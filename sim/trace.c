@@ -142,27 +142,52 @@ static inline void j_raw(struct json *j, const char *s, size_t n) {
 }
 #define J_LIT(j, s) j_raw((j), (s), sizeof(s) - 1)
 
-/* Two digits per division: most numbers in a trace are times of 10+ digits. */
+/* Copies exactly size bytes, a constant: the compiler turns it into a few
+ * moves, where a copy of a variable length becomes a call or a `rep movs`
+ * whose start-up cost exceeds the copy. The output has room (every record
+ * reserves JSON_RECORD_BYTES_MAX); only n of them count. */
+#define J_FIXED(j, src, size, n) (memcpy((j)->p, (src), (size)), (j)->p += (n))
+
+/* Decimal digits of v: from its bit length, corrected by one comparison.
+ * v | 1 has as many digits as v (a power of ten is even) and is never 0. */
+static inline uint32_t decimal_length(uint64_t v) {
+    v |= 1u;
+    static const uint64_t powers[20] = {
+        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+        10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+        100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+    };
+    uint32_t bits = 64u - (uint32_t)__builtin_clzll(v);
+    uint32_t guess = (bits * 1233u) >> 12; /* 1233 / 4096 ~ log10(2) */
+    return guess + (v >= powers[guess]);
+}
+
+/* Two digits per division, written in place from the right: most numbers in
+ * a trace are times of 10+ digits. */
 static inline void j_u64(struct json *j, uint64_t v) {
     static const char pairs[201] =
         "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
         "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
         "8081828384858687888990919293949596979899";
-    char digits[20];
-    int n = 20;
+    uint32_t length = decimal_length(v);
+    assert(length >= 1 && length <= 20);
+    char *end = j->p + length;
+    char *q = end;
     while (v >= 100) {
         uint64_t pair = v % 100;
         v /= 100;
-        digits[--n] = pairs[pair * 2 + 1];
-        digits[--n] = pairs[pair * 2];
+        q -= 2;
+        memcpy(q, pairs + pair * 2, 2);
     }
     if (v >= 10) {
-        digits[--n] = pairs[v * 2 + 1];
-        digits[--n] = pairs[v * 2];
+        q -= 2;
+        memcpy(q, pairs + v * 2, 2);
     } else {
-        digits[--n] = (char)('0' + v);
+        *--q = (char)('0' + v);
     }
-    j_raw(j, digits + n, (size_t)(20 - n));
+    assert(q == j->p);
+    j->p = end;
 }
 
 static inline void j_i64(struct json *j, int64_t v) {
@@ -180,7 +205,7 @@ static void j_node(struct json *j, const struct fl_trace *trace, uint32_t node) 
         return;
     }
     assert(node < trace->node_count);
-    j_raw(j, trace->node_json[node], trace->node_json_len[node]);
+    J_FIXED(j, trace->node_json[node], sizeof trace->node_json[node], trace->node_json_len[node]);
 }
 
 static void j_str(struct json *j, const char *s) {
@@ -385,10 +410,12 @@ static void write_kind_fields(const struct fl_trace *trace, struct json *j,
     }
 }
 
-/* ,"kind":"send" and friends, with their lengths, so no record pays a strlen. */
+/* ,"kind":"send" and friends, padded to one size, with their lengths, so no
+ * record pays a strlen or a copy of variable length. */
+#define KIND_JSON_BYTES 24
 static void j_kind(struct json *j, uint8_t kind) {
     static const struct {
-        const char *text;
+        char text[KIND_JSON_BYTES];
         uint8_t len;
     } kinds[] = {
 #define KIND(name) {",\"kind\":\"" name "\"", (uint8_t)(sizeof(",\"kind\":\"" name "\"") - 1)}
@@ -401,8 +428,9 @@ static void j_kind(struct json *j, uint8_t kind) {
 #undef KIND
     };
     _Static_assert(sizeof kinds / sizeof kinds[0] == FL_TR_KIND_LAST + 1, "one entry per kind");
+    _Static_assert(sizeof(",\"kind\":\"disk_truncate\"") <= KIND_JSON_BYTES, "the longest fits");
     assert(kind >= FL_TR_START && kind <= FL_TR_KIND_LAST);
-    j_raw(j, kinds[kind].text, kinds[kind].len);
+    J_FIXED(j, kinds[kind].text, KIND_JSON_BYTES, kinds[kind].len);
 }
 
 static void reserve_record(struct fl_trace *trace) {

@@ -99,7 +99,8 @@ struct fl_trace {
     uint32_t out_used;
     uint32_t server_count;/* to name nodes n1.. and c1.. */
     uint32_t node_count;
-    char (*node_json)[12];/* "\"n12\"" per node, precomputed: names are in every record */
+    char (*node_json)[16];/* "\"n12\"" per node, precomputed and zero-padded: names are in
+                             every record, copied 16 bytes at a time */
     uint8_t *node_json_len;
     bool out_failed;      /* an fwrite failed: reported at the end */
 };

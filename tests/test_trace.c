@@ -238,6 +238,46 @@ static void test_descriptions_are_not_in_the_fingerprint(void **state) {
     fclose(file);
 }
 
+/* Every digit count, at both sides of each power of ten, reads back exactly. */
+static void emit_boundary_times(struct fl_trace *trace) {
+    uint64_t power = 1;
+    for (int digits = 1; digits <= 20; digits++) {
+        uint64_t values[2] = {power - 1, power};
+        for (int k = 0; k < 2; k++) {
+            struct fl_trace_record r = {.kind = FL_TR_CRASH, .node = 0, .peer = FL_NODE_NONE,
+                                        .a = values[k]};
+            fl_trace_emit(trace, &r);
+        }
+        if (digits < 20) power *= 10;
+    }
+    struct fl_trace_record r = {.kind = FL_TR_CRASH, .node = 0, .peer = FL_NODE_NONE,
+                                .a = UINT64_MAX};
+    fl_trace_emit(trace, &r);
+}
+
+static void test_numbers_at_every_digit_boundary_are_exact(void **state) {
+    (void)state;
+    char *text = file_of(emit_boundary_times);
+    uint64_t power = 1;
+    const char *p = text;
+    for (int digits = 1; digits <= 21; digits++) {
+        for (int k = 0; k < 2; k++) {
+            if (digits == 21 && k == 1) break;
+            uint64_t want = digits == 21 ? UINT64_MAX : k == 0 ? power - 1 : power;
+            p = strstr(p, "\"restart_after_ns\":");
+            assert_non_null(p);
+            p += strlen("\"restart_after_ns\":");
+            char *end = NULL;
+            unsigned long long got = strtoull(p, &end, 10);
+            assert_int_equal(got, want);
+            assert_int_equal(*end, '}');
+            if (digits == 21) break;
+        }
+        if (digits < 20) power *= 10;
+    }
+    free(text);
+}
+
 /* --- a real run: views follow the model's state ---------------------------------- */
 
 struct views_seen {
@@ -334,6 +374,7 @@ int main(void) {
         cmocka_unit_test(test_valid_utf8_is_kept_and_invalid_bytes_replaced),
         cmocka_unit_test(test_long_text_spanning_buffers_is_one_line),
         cmocka_unit_test(test_fingerprint_is_the_same_with_or_without_a_file),
+        cmocka_unit_test(test_numbers_at_every_digit_boundary_are_exact),
         cmocka_unit_test(test_send_description_follows_the_fields_escaped),
         cmocka_unit_test(test_unterminated_description_is_cut_and_empty_fields_left_out),
         cmocka_unit_test(test_view_line_has_no_id_and_names_the_record_before),

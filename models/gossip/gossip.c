@@ -170,6 +170,8 @@ static void gossip_describe_message(const uint8_t *data, size_t size_bytes,
     if (size_bytes < HEADER_BYTES) return;
     char *p = put_text(out->text, "hops ");
     p = put_decimal(p, fl_get_u32(data));
+    p = put_text(p, " origin n");
+    p = put_decimal(p, (uint64_t)fl_get_u32(data + 4) + 1);
     *p = '\0';
 }
 
