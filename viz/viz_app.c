@@ -1,0 +1,110 @@
+/*
+ * viz_app: the two ways a view is shown: a screenshot rendered with SDL's
+ * software renderer onto a surface (no display, no video driver), and the
+ * interactive window with its event loop.
+ */
+#include "viz.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "png.h"
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+bool fl_viz_screenshot(struct fl_viz *viz, const char *path, char *error, size_t error_size) {
+    SDL_Surface *surface = SDL_CreateRGBSurfaceWithFormat(0, viz->width, viz->height, 32,
+                                                          SDL_PIXELFORMAT_ARGB8888);
+    if (surface == NULL) {
+        snprintf(error, error_size, "cannot make a %dx%d image: %s", viz->width, viz->height,
+                 SDL_GetError());
+        return false;
+    }
+    SDL_Renderer *renderer = SDL_CreateSoftwareRenderer(surface);
+    if (renderer == NULL) {
+        snprintf(error, error_size, "cannot make a software renderer: %s", SDL_GetError());
+        SDL_FreeSurface(surface);
+        return false;
+    }
+    fl_viz_render(viz, renderer);
+    SDL_RenderPresent(renderer);
+    bool ok;
+    if (ends_with(path, ".bmp")) {
+        ok = SDL_SaveBMP(surface, path) == 0;
+        if (!ok) snprintf(error, error_size, "%s: cannot write: %s", path, SDL_GetError());
+    } else {
+        SDL_LockSurface(surface);
+        ok = fl_png_write(path, surface->pixels, (uint32_t)surface->w, (uint32_t)surface->h,
+                          (size_t)surface->pitch);
+        SDL_UnlockSurface(surface);
+        if (!ok) snprintf(error, error_size, "%s: cannot write the PNG", path);
+    }
+    /* The font texture belongs to this renderer: gone with it. */
+    fl_viz_deinit(viz);
+    SDL_DestroyRenderer(renderer);
+    SDL_FreeSurface(surface);
+    return ok;
+}
+
+static void handle_event(struct fl_viz *viz, const SDL_Event *e) {
+    switch (e->type) {
+    case SDL_QUIT: viz->quit = true; break;
+    case SDL_KEYDOWN: fl_viz_key(viz, e->key.keysym.sym); break;
+    case SDL_MOUSEBUTTONDOWN:
+        if (e->button.button == SDL_BUTTON_LEFT) fl_viz_click(viz, e->button.x, e->button.y, true);
+        break;
+    case SDL_MOUSEBUTTONUP: viz->dragging = false; break;
+    case SDL_MOUSEMOTION:
+        if (e->motion.state & SDL_BUTTON_LMASK) fl_viz_click(viz, e->motion.x, e->motion.y, false);
+        break;
+    case SDL_MOUSEWHEEL: fl_viz_zoom(viz, e->wheel.y > 0 ? 1 : e->wheel.y < 0 ? -1 : 0); break;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
+            fl_viz_resize(viz, e->window.data1, e->window.data2);
+        }
+        break;
+    default: break;
+    }
+}
+
+bool fl_viz_run_window(struct fl_viz *viz, char *error, size_t error_size) {
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        snprintf(error, error_size, "cannot open a window (no display?): %s; "
+                 "use --screenshot OUT.png --at TIME_NS to render without one", SDL_GetError());
+        return false;
+    }
+    char title[192];
+    snprintf(title, sizeof title, "faultline viz: %s", viz->title);
+    SDL_Window *window = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                                          viz->width, viz->height, SDL_WINDOW_RESIZABLE);
+    SDL_Renderer *renderer = window != NULL
+                                 ? SDL_CreateRenderer(window, -1, SDL_RENDERER_PRESENTVSYNC)
+                                 : NULL;
+    if (renderer == NULL && window != NULL) renderer = SDL_CreateRenderer(window, -1, 0);
+    if (renderer == NULL) {
+        snprintf(error, error_size, "cannot open a window: %s", SDL_GetError());
+        if (window != NULL) SDL_DestroyWindow(window);
+        SDL_Quit();
+        return false;
+    }
+    uint64_t last = SDL_GetPerformanceCounter();
+    double frequency = (double)SDL_GetPerformanceFrequency();
+    while (!viz->quit) {
+        SDL_Event e;
+        while (SDL_PollEvent(&e)) handle_event(viz, &e);
+        uint64_t now = SDL_GetPerformanceCounter();
+        fl_viz_tick(viz, (double)(now - last) / frequency);
+        last = now;
+        fl_viz_render(viz, renderer);
+        SDL_RenderPresent(renderer);
+        if (!viz->playing) SDL_Delay(8); /* idle: no need to spin */
+    }
+    fl_viz_deinit(viz);
+    SDL_DestroyRenderer(renderer);
+    SDL_DestroyWindow(window);
+    SDL_Quit();
+    return true;
+}
