@@ -338,19 +338,40 @@ static void mark(struct svg *s, const char *shape, double x, double y, const cha
     fputs("</path>\n", s->out);
 }
 
+/* A heal or a release is a moment; every other network fault lasts until its
+ * end (its duration, or the heal), or to the end of the run without one. */
+static bool net_fault_lasts(const char *text) {
+    return strncmp(text, "heal", 4) != 0 && strncmp(text, "release", 7) != 0;
+}
+
 static void write_fault(struct svg *s, const struct fl_tf_fault *f, double bottom) {
     const struct fl_trace_file *t = s->t;
     const char *text = fl_tf_str(t, f->text);
     char tip[200];
     double x = x_of(s, f->t_ns);
     switch ((enum fl_tf_fault_kind)f->kind) {
-    case FL_TF_FAULT_NET:
-        fprintf(s->out, "<line class=\"fault\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                        "stroke=\"#839\" stroke-dasharray=\"5,3\">", x, TOP_PX - 4, x, bottom);
-        title(s, text);
-        fputs("</line>\n", s->out);
+    case FL_TF_FAULT_NET: {
+        /* A line where it starts, and a strip over the lanes while it lasts
+         * (it may have started before the window). */
+        if (in_window(s, f->t_ns)) {
+            fprintf(s->out, "<line class=\"fault\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                            "y2=\"%.1f\" stroke=\"#839\" stroke-dasharray=\"5,3\">",
+                    x, TOP_PX - 4, x, bottom);
+            title(s, text);
+            fputs("</line>\n", s->out);
+        }
+        uint64_t end = f->end_ns == FL_TF_NEVER && net_fault_lasts(text) ? s->w.to_ns : f->end_ns;
+        if (end != FL_TF_NEVER && end > f->t_ns) {
+            double x2 = x_of(s, end);
+            fprintf(s->out, "<rect class=\"fault\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                            "height=\"3\" fill=\"#839\" opacity=\"0.6\">", x, TOP_PX - 4,
+                    x2 - x > 1 ? x2 - x : 1);
+            title(s, text);
+            fputs("</rect>\n", s->out);
+        }
         text_at(s, x + 2, TOP_PX - 6, "font-size=\"9\" fill=\"#839\"", text);
         return;
+    }
     case FL_TF_FAULT_CRASH:
         snprintf(tip, sizeof tip, "crash %s", fl_tf_node_name(t, f->node));
         mark(s, "square", x, y_of(f->node), "#111", tip);
@@ -382,9 +403,11 @@ static void write_marks(struct svg *s, double bottom) {
     fputs("<g class=\"faults\">\n", s->out);
     for (uint32_t i = 0; i < t->fault_count; i++) {
         const struct fl_tf_fault *f = &t->faults[i];
+        bool lasting = f->kind == FL_TF_FAULT_PAUSE || f->kind == FL_TF_FAULT_NET;
         bool shown = in_window(s, f->t_ns) ||
-                     (f->kind == FL_TF_FAULT_PAUSE && f->t_ns < s->w.from_ns &&
-                      f->end_ns >= s->w.from_ns);
+                     (lasting && f->t_ns < s->w.from_ns && f->end_ns >= s->w.from_ns &&
+                      (f->end_ns != FL_TF_NEVER || f->kind == FL_TF_FAULT_PAUSE ||
+                       net_fault_lasts(fl_tf_str(t, f->text))));
         if (shown) write_fault(s, f, bottom);
     }
     for (uint64_t i = 0; i < t->event_count; i++) { /* restarts: the end of a crash */
