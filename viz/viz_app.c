@@ -76,6 +76,15 @@ bool fl_viz_run_window(struct fl_viz *viz, char *error, size_t error_size) {
                  "use --screenshot OUT.png --at TIME_NS to render without one", SDL_GetError());
         return false;
     }
+    /* With no display SDL falls back to a driver that draws nowhere; a
+     * window there would wait for keys no one can press. */
+    const char *driver = SDL_GetCurrentVideoDriver();
+    if (driver != NULL && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0)) {
+        snprintf(error, error_size, "cannot open a window: no display (SDL's video driver is "
+                 "\"%s\"); use --screenshot OUT.png --at TIME to render without one", driver);
+        SDL_Quit();
+        return false;
+    }
     char title[192];
     snprintf(title, sizeof title, "faultline viz: %s", viz->title);
     SDL_Window *window = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
@@ -100,7 +109,7 @@ bool fl_viz_run_window(struct fl_viz *viz, char *error, size_t error_size) {
         last = now;
         fl_viz_render(viz, renderer);
         SDL_RenderPresent(renderer);
-        if (!viz->playing) SDL_Delay(8); /* idle: no need to spin */
+        SDL_Delay(viz->playing ? 1 : 8); /* vsync may be off: do not spin */
     }
     fl_viz_deinit(viz);
     SDL_DestroyRenderer(renderer);
