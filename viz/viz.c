@@ -506,17 +506,17 @@ bool fl_viz_select_node(struct fl_viz *viz, const char *name) {
 
 /* ---- where messages are -------------------------------------------------------- */
 
-/* The copies that may be alive at t: [first, last). */
-static void alive_range(const struct fl_viz *viz, uint64_t t_ns, uint32_t *first, uint32_t *last) {
-    const struct fl_trace_file *t = viz->trace;
-    uint64_t back = t->flight_ns_max;
-    *first = fl_tf_message_at(t, t_ns > back ? t_ns - back : 0);
-    *last = fl_tf_message_at(t, t_ns + 1);
-}
-
 /* How long a red x stays where a message died: a sliver of the window. */
 static uint64_t linger_ns(const struct fl_viz *viz) {
     return viz->span_ns / 30 + 1;
+}
+
+/* The copies that may be alive at t: [first, last). */
+static void alive_range(const struct fl_viz *viz, uint64_t t_ns, uint32_t *first, uint32_t *last) {
+    const struct fl_trace_file *t = viz->trace;
+    uint64_t back = t->flight_ns_max + linger_ns(viz); /* a drop's x outlives it */
+    *first = fl_tf_message_at(t, t_ns > back ? t_ns - back : 0);
+    *last = fl_tf_message_at(t, t_ns + 1);
 }
 
 /* A copy's position along its link at t, 0 (sender) .. 1 (receiver); false
@@ -907,6 +907,9 @@ static void draw_dots(struct fl_viz *viz, SDL_Renderer *r) {
         int ax, ay, bx, by;
         fl_viz_node_center(viz, m->from, &ax, &ay);
         fl_viz_node_center(viz, m->to, &bx, &by);
+        double length = sqrt((double)(bx - ax) * (bx - ax) + (double)(by - ay) * (by - ay));
+        double outside = length > 0 ? (viz->layout.disc_radius + 9) / length : 0;
+        if (dead && f > 1 - outside) f = 1 - outside; /* died at the receiver: beside its disc */
         int x = ax + (int)((bx - ax) * f), y = ay + (int)((by - ay) * f);
         drawn++;
         if (dead) {
@@ -1062,7 +1065,7 @@ static void draw_fault_marks(struct fl_viz *viz, SDL_Renderer *r, uint64_t t0, u
         }
         int y = fl_viz_lane_y(viz, f->node);
         if (f->kind == FL_TF_FAULT_CRASH) {
-            set_color(r, FL_VIZ_COLOR_CRASHED, 200);
+            set_color(r, FL_VIZ_COLOR_CRASHED, 255);
             fill_rect(r, xa, y - half, xb - xa, 2 * half + 1);
         } else if (f->kind == FL_TF_FAULT_PAUSE) {
             set_color(r, 0x8a8a8au, 200);
