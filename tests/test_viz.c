@@ -27,32 +27,26 @@
 #define H 800
 
 struct frame {
-    SDL_Surface *surface;
-    SDL_Renderer *renderer;
+    uint32_t *pixels; /* W x H, ARGB8888 */
 };
 
 static void frame_open(struct frame *f) {
-    f->surface = SDL_CreateRGBSurfaceWithFormat(0, W, H, 32, SDL_PIXELFORMAT_ARGB8888);
-    assert_non_null(f->surface);
-    f->renderer = SDL_CreateSoftwareRenderer(f->surface);
-    assert_non_null(f->renderer);
+    f->pixels = calloc((size_t)W * H, sizeof *f->pixels);
+    assert_non_null(f->pixels);
 }
 
 static void frame_close(struct frame *f, struct fl_viz *viz) {
-    fl_viz_deinit(viz); /* the font texture belongs to this renderer */
-    SDL_DestroyRenderer(f->renderer);
-    SDL_FreeSurface(f->surface);
+    fl_viz_deinit(viz);
+    free(f->pixels);
 }
 
 static void render(struct frame *f, struct fl_viz *viz) {
-    fl_viz_render(viz, f->renderer);
-    SDL_RenderPresent(f->renderer);
+    fl_viz_render(viz, f->pixels, W);
 }
 
 static uint32_t pixel(const struct frame *f, int x, int y) {
     assert_true(x >= 0 && x < W && y >= 0 && y < H);
-    const uint8_t *row = (const uint8_t *)f->surface->pixels + (size_t)y * (size_t)f->surface->pitch;
-    return ((const uint32_t *)(const void *)row)[x] & 0xffffffu;
+    return f->pixels[(size_t)y * W + (size_t)x] & 0xffffffu;
 }
 
 /* Does the colour appear within the box [x0, x1] x [y0, y1]? */

@@ -35,13 +35,97 @@ enum link_state { LINK_OPEN = 0, LINK_CUT = 1, LINK_HELD = 2 };
 
 /* ---- small helpers ----------------------------------------------------------- */
 
-static void set_color(SDL_Renderer *r, uint32_t rgb, uint8_t alpha) {
-    SDL_SetRenderDrawColor(r, (uint8_t)(rgb >> 16), (uint8_t)(rgb >> 8), (uint8_t)rgb, alpha);
+/* The drawing target: 0xAARRGGBB pixels, a clip rectangle, a colour. All
+ * drawing is integer arithmetic on memory, so a frame is the same pixels on
+ * every machine, and costs no call per primitive into a renderer. */
+struct pen {
+    uint32_t *pixels;
+    int width, height, pitch; /* pitch in pixels */
+    int clip_x0, clip_y0, clip_x1, clip_y1; /* drawable: [x0, x1) x [y0, y1) */
+    uint32_t rgb;
+    uint8_t alpha;            /* 255: opaque; less: blended over what is there */
+};
+
+static void set_color(struct pen *r, uint32_t rgb, uint8_t alpha) {
+    r->rgb = rgb & 0xffffffu;
+    r->alpha = alpha;
 }
 
-static void fill_rect(SDL_Renderer *r, int x, int y, int w, int h) {
-    SDL_Rect rect = {x, y, w, h};
-    SDL_RenderFillRect(r, &rect);
+static void pen_clip(struct pen *r, const SDL_Rect *clip) {
+    r->clip_x0 = 0, r->clip_y0 = 0, r->clip_x1 = r->width, r->clip_y1 = r->height;
+    if (clip == NULL) return;
+    if (clip->x > r->clip_x0) r->clip_x0 = clip->x;
+    if (clip->y > r->clip_y0) r->clip_y0 = clip->y;
+    if (clip->x + clip->w < r->clip_x1) r->clip_x1 = clip->x + clip->w;
+    if (clip->y + clip->h < r->clip_y1) r->clip_y1 = clip->y + clip->h;
+}
+
+static inline uint32_t blend(uint32_t dst, uint32_t src, uint32_t a) {
+    uint32_t out = 0xff000000u;
+    for (int shift = 0; shift < 24; shift += 8) {
+        uint32_t d = (dst >> shift) & 0xffu, c = (src >> shift) & 0xffu;
+        out |= ((c * a + d * (255u - a) + 127u) / 255u) << shift;
+    }
+    return out;
+}
+
+static inline void pen_point(struct pen *r, int x, int y) {
+    if (x < r->clip_x0 || x >= r->clip_x1 || y < r->clip_y0 || y >= r->clip_y1) return;
+    uint32_t *p = &r->pixels[(size_t)y * (size_t)r->pitch + (size_t)x];
+    *p = r->alpha == 255 ? 0xff000000u | r->rgb : blend(*p, r->rgb, r->alpha);
+}
+
+static void fill_rect(struct pen *r, int x, int y, int w, int h) {
+    int x0 = x > r->clip_x0 ? x : r->clip_x0, x1 = x + w < r->clip_x1 ? x + w : r->clip_x1;
+    int y0 = y > r->clip_y0 ? y : r->clip_y0, y1 = y + h < r->clip_y1 ? y + h : r->clip_y1;
+    uint32_t c = 0xff000000u | r->rgb;
+    for (int yy = y0; yy < y1; yy++) {
+        uint32_t *row = &r->pixels[(size_t)yy * (size_t)r->pitch];
+        for (int xx = x0; xx < x1; xx++) row[xx] = r->alpha == 255 ? c : blend(row[xx], c, r->alpha);
+    }
+}
+
+static void pen_clear(struct pen *r) {
+    SDL_Rect all = {0, 0, r->width, r->height};
+    pen_clip(r, &all);
+    fill_rect(r, 0, 0, r->width, r->height);
+}
+
+/* Bresenham, both ends included; clipped per point but first cut to the
+ * clip box's bounds so a line far off screen costs nothing. */
+static void pen_line(struct pen *r, int x0, int y0, int x1, int y1) {
+    if ((x0 < r->clip_x0 && x1 < r->clip_x0) || (x0 >= r->clip_x1 && x1 >= r->clip_x1) ||
+        (y0 < r->clip_y0 && y1 < r->clip_y0) || (y0 >= r->clip_y1 && y1 >= r->clip_y1)) {
+        return;
+    }
+    if (y0 == y1) { /* horizontal: the common case (discs, bands) */
+        int a = x0 < x1 ? x0 : x1, b = x0 < x1 ? x1 : x0;
+        fill_rect(r, a, y0, b - a + 1, 1);
+        return;
+    }
+    int dx = abs(x1 - x0), dy = -abs(y1 - y0);
+    int sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
+    int err = dx + dy;
+    for (int steps = 0; steps < 100000; steps++) {
+        pen_point(r, x0, y0);
+        if (x0 == x1 && y0 == y1) break;
+        int e2 = 2 * err;
+        if (e2 >= dy) {
+            err += dy;
+            x0 += sx;
+        }
+        if (e2 <= dx) {
+            err += dx;
+            y0 += sy;
+        }
+    }
+}
+
+static void pen_rect_outline(struct pen *r, const SDL_Rect *rect) {
+    pen_line(r, rect->x, rect->y, rect->x + rect->w - 1, rect->y);
+    pen_line(r, rect->x, rect->y + rect->h - 1, rect->x + rect->w - 1, rect->y + rect->h - 1);
+    pen_line(r, rect->x, rect->y, rect->x, rect->y + rect->h - 1);
+    pen_line(r, rect->x + rect->w - 1, rect->y, rect->x + rect->w - 1, rect->y + rect->h - 1);
 }
 
 static int isqrt(int v) {
@@ -51,73 +135,73 @@ static int isqrt(int v) {
     return s;
 }
 
-static void fill_circle(SDL_Renderer *r, int cx, int cy, int radius) {
+static void fill_circle(struct pen *r, int cx, int cy, int radius) {
     for (int dy = -radius; dy <= radius; dy++) {
         int dx = isqrt(radius * radius - dy * dy);
-        SDL_RenderDrawLine(r, cx - dx, cy + dy, cx + dx, cy + dy);
+        pen_line(r, cx - dx, cy + dy, cx + dx, cy + dy);
     }
 }
 
-static void ring(SDL_Renderer *r, int cx, int cy, int radius, int thickness) {
+static void ring(struct pen *r, int cx, int cy, int radius, int thickness) {
     for (int dy = -radius; dy <= radius; dy++) {
         int outer = isqrt(radius * radius - dy * dy);
         int inner_r = radius - thickness;
         int inner = abs(dy) <= inner_r ? isqrt(inner_r * inner_r - dy * dy) : -1;
         if (inner < 0) {
-            SDL_RenderDrawLine(r, cx - outer, cy + dy, cx + outer, cy + dy);
+            pen_line(r, cx - outer, cy + dy, cx + outer, cy + dy);
         } else {
-            SDL_RenderDrawLine(r, cx - outer, cy + dy, cx - inner - 1, cy + dy);
-            SDL_RenderDrawLine(r, cx + inner + 1, cy + dy, cx + outer, cy + dy);
+            pen_line(r, cx - outer, cy + dy, cx - inner - 1, cy + dy);
+            pen_line(r, cx + inner + 1, cy + dy, cx + outer, cy + dy);
         }
     }
 }
 
 /* Diagonal stripes inside a circle: a paused node. */
-static void stripes(SDL_Renderer *r, int cx, int cy, int radius) {
+static void stripes(struct pen *r, int cx, int cy, int radius) {
     for (int dy = -radius; dy <= radius; dy++) {
         int dx = isqrt(radius * radius - dy * dy);
         for (int x = cx - dx; x <= cx + dx; x++) {
-            if (((x + cy + dy) & 7) < 3) SDL_RenderDrawPoint(r, x, cy + dy);
+            if (((x + cy + dy) & 7) < 3) pen_point(r, x, cy + dy);
         }
     }
 }
 
-static void dashed_line(SDL_Renderer *r, int x0, int y0, int x1, int y1, int on, int off) {
+static void dashed_line(struct pen *r, int x0, int y0, int x1, int y1, int on, int off) {
     double dx = x1 - x0, dy = y1 - y0;
     double length = sqrt(dx * dx + dy * dy);
     if (length < 1) return;
     for (double s = 0; s < length; s += on + off) {
         double e = s + on < length ? s + on : length;
-        SDL_RenderDrawLine(r, x0 + (int)(dx * s / length), y0 + (int)(dy * s / length),
+        pen_line(r, x0 + (int)(dx * s / length), y0 + (int)(dy * s / length),
                            x0 + (int)(dx * e / length), y0 + (int)(dy * e / length));
     }
 }
 
-static void thick_line(SDL_Renderer *r, int x0, int y0, int x1, int y1) {
-    SDL_RenderDrawLine(r, x0, y0, x1, y1);
+static void thick_line(struct pen *r, int x0, int y0, int x1, int y1) {
+    pen_line(r, x0, y0, x1, y1);
     if (abs(x1 - x0) > abs(y1 - y0)) {
-        SDL_RenderDrawLine(r, x0, y0 - 1, x1, y1 - 1);
-        SDL_RenderDrawLine(r, x0, y0 + 1, x1, y1 + 1);
+        pen_line(r, x0, y0 - 1, x1, y1 - 1);
+        pen_line(r, x0, y0 + 1, x1, y1 + 1);
     } else {
-        SDL_RenderDrawLine(r, x0 - 1, y0, x1 - 1, y1);
-        SDL_RenderDrawLine(r, x0 + 1, y0, x1 + 1, y1);
+        pen_line(r, x0 - 1, y0, x1 - 1, y1);
+        pen_line(r, x0 + 1, y0, x1 + 1, y1);
     }
 }
 
-static void cross(SDL_Renderer *r, int x, int y, int size) {
+static void cross(struct pen *r, int x, int y, int size) {
     thick_line(r, x - size, y - size, x + size, y + size);
     thick_line(r, x - size, y + size, x + size, y - size);
 }
 
-static void arrow_head(SDL_Renderer *r, int x0, int y0, int x1, int y1) {
+static void arrow_head(struct pen *r, int x0, int y0, int x1, int y1) {
     double dx = x1 - x0, dy = y1 - y0;
     double length = sqrt(dx * dx + dy * dy);
     if (length < 4) return;
     double ux = dx / length, uy = dy / length;
     int ax = x1 - (int)(ux * 7 - uy * 4), ay = y1 - (int)(uy * 7 + ux * 4);
     int bx = x1 - (int)(ux * 7 + uy * 4), by = y1 - (int)(uy * 7 - ux * 4);
-    SDL_RenderDrawLine(r, x1, y1, ax, ay);
-    SDL_RenderDrawLine(r, x1, y1, bx, by);
+    pen_line(r, x1, y1, ax, ay);
+    pen_line(r, x1, y1, bx, by);
 }
 
 static bool in_rect(const struct fl_viz_rect *rect, int x, int y) {
@@ -134,56 +218,32 @@ void fl_viz_format_time(uint64_t t_ns, char *out, size_t out_size) {
 
 /* ---- text ------------------------------------------------------------------ */
 
-static void make_font(struct fl_viz *viz, SDL_Renderer *renderer) {
-    if (viz->font != NULL && viz->font_renderer == renderer) return;
-    if (viz->font != NULL) SDL_DestroyTexture(viz->font);
-    viz->font = NULL;
-    SDL_Surface *atlas = SDL_CreateRGBSurfaceWithFormat(0, 95 * FL_FONT_CELL_W, FL_FONT_CELL_H, 32,
-                                                        SDL_PIXELFORMAT_ARGB8888);
-    if (atlas == NULL) return;
-    SDL_LockSurface(atlas);
-    for (int c = 0; c < 95; c++) {
-        const uint8_t *glyph = fl_font_glyph((char)(c + 32));
-        for (int y = 0; y < FL_FONT_CELL_H; y++) {
-            uint32_t *row = (uint32_t *)(void *)((uint8_t *)atlas->pixels + y * atlas->pitch);
-            for (int x = 0; x < FL_FONT_CELL_W; x++) {
-                bool on = y < FL_FONT_ROWS && x < FL_FONT_COLS &&
-                          (glyph[y] >> (FL_FONT_COLS - 1 - x)) & 1u;
-                row[c * FL_FONT_CELL_W + x] = on ? 0xffffffffu : 0x00ffffffu;
-            }
-        }
-    }
-    SDL_UnlockSurface(atlas);
-    viz->font = SDL_CreateTextureFromSurface(renderer, atlas);
-    SDL_FreeSurface(atlas);
-    if (viz->font == NULL) return;
-    SDL_SetTextureBlendMode(viz->font, SDL_BLENDMODE_BLEND);
-    SDL_SetTextureScaleMode(viz->font, SDL_ScaleModeNearest);
-    viz->font_renderer = renderer;
-}
-
 /* Draws text at (x, y), at most max_chars characters (a cut one ends in '~');
  * returns the width drawn. scale 1 or 2. */
-static int text_n(struct fl_viz *viz, SDL_Renderer *r, int x, int y, uint32_t rgb, int scale,
+static int text_n(struct fl_viz *viz, struct pen *r, int x, int y, uint32_t rgb, int scale,
                   const char *s, int max_chars) {
-    if (viz->font == NULL) return 0;
-    SDL_SetTextureColorMod(viz->font, (uint8_t)(rgb >> 16), (uint8_t)(rgb >> 8), (uint8_t)rgb);
+    (void)viz;
+    set_color(r, rgb, 255);
     int n = (int)strlen(s);
     bool cut = max_chars >= 0 && n > max_chars;
     if (cut) n = max_chars > 0 ? max_chars : 0;
     for (int i = 0; i < n; i++) {
         char c = cut && i == n - 1 ? '~' : s[i];
-        unsigned char u = (unsigned char)c;
-        if (u < 32 || u > 126) u = '?';
-        SDL_Rect src = {(u - 32) * FL_FONT_CELL_W, 0, FL_FONT_CELL_W, FL_FONT_CELL_H};
-        SDL_Rect dst = {x + i * FL_FONT_CELL_W * scale, y, FL_FONT_CELL_W * scale,
-                        FL_FONT_CELL_H * scale};
-        SDL_RenderCopy(r, viz->font, &src, &dst);
+        const uint8_t *glyph = fl_font_glyph(c);
+        int gx = x + i * FL_FONT_CELL_W * scale;
+        if (gx >= r->clip_x1) break;
+        for (int row = 0; row < FL_FONT_ROWS; row++) {
+            for (int col = 0; col < FL_FONT_COLS; col++) {
+                if (!((glyph[row] >> (FL_FONT_COLS - 1 - col)) & 1u)) continue;
+                if (scale == 1) pen_point(r, gx + col, y + row);
+                else fill_rect(r, gx + col * scale, y + row * scale, scale, scale);
+            }
+        }
     }
     return n * FL_FONT_CELL_W * scale;
 }
 
-static int text(struct fl_viz *viz, SDL_Renderer *r, int x, int y, uint32_t rgb, const char *s) {
+static int text(struct fl_viz *viz, struct pen *r, int x, int y, uint32_t rgb, const char *s) {
     return text_n(viz, r, x, y, rgb, FL_VIZ_TEXT_SCALE, s, -1);
 }
 
@@ -346,8 +406,8 @@ void fl_viz_init(struct fl_viz *viz, const struct fl_trace_file *trace, const ch
 }
 
 void fl_viz_deinit(struct fl_viz *viz) {
-    if (viz->font != NULL) SDL_DestroyTexture(viz->font);
-    viz->font = NULL;
+    free(viz->density);
+    viz->density = NULL;
 }
 
 void fl_viz_resize(struct fl_viz *viz, int width, int height) {
@@ -642,7 +702,7 @@ static bool links_at(const struct fl_viz *viz, uint64_t t_ns, uint8_t *links, ui
 
 /* ---- drawing: status, help, panel ----------------------------------------------- */
 
-static void draw_status(struct fl_viz *viz, SDL_Renderer *r) {
+static void draw_status(struct fl_viz *viz, struct pen *r) {
     const struct fl_trace_file *t = viz->trace;
     const struct fl_viz_rect *s = &viz->layout.status;
     set_color(r, 0x202430u, 255);
@@ -679,7 +739,7 @@ static void draw_status(struct fl_viz *viz, SDL_Renderer *r) {
     }
 }
 
-static void draw_help(struct fl_viz *viz, SDL_Renderer *r) {
+static void draw_help(struct fl_viz *viz, struct pen *r) {
     const struct fl_viz_rect *h = &viz->layout.help;
     set_color(r, 0x202430u, 255);
     fill_rect(r, h->x, h->y, h->w, h->h);
@@ -690,7 +750,7 @@ static void draw_help(struct fl_viz *viz, SDL_Renderer *r) {
 }
 
 /* Writes text into the panel, wrapping at its width; advances *y. */
-static void panel_line(struct fl_viz *viz, SDL_Renderer *r, int *y, uint32_t rgb, const char *s) {
+static void panel_line(struct fl_viz *viz, struct pen *r, int *y, uint32_t rgb, const char *s) {
     const struct fl_viz_rect *p = &viz->layout.panel;
     int per_line = (p->w - 16) / CELL_W;
     if (per_line < 1) return;
@@ -743,7 +803,7 @@ static void event_summary(const struct fl_trace_file *t, const struct fl_tf_even
              fl_tf_kind_name(e->kind), extra, detail);
 }
 
-static void draw_node_panel(struct fl_viz *viz, SDL_Renderer *r, int *y) {
+static void draw_node_panel(struct fl_viz *viz, struct pen *r, int *y) {
     const struct fl_trace_file *t = viz->trace;
     uint32_t k = viz->selected_node;
     const struct fl_tf_change *s = fl_tf_node_state(t, k, viz->t_ns);
@@ -779,7 +839,7 @@ static void draw_node_panel(struct fl_viz *viz, SDL_Renderer *r, int *y) {
     }
 }
 
-static void draw_message_panel(struct fl_viz *viz, SDL_Renderer *r, int *y) {
+static void draw_message_panel(struct fl_viz *viz, struct pen *r, int *y) {
     const struct fl_trace_file *t = viz->trace;
     const struct fl_tf_message *m = &t->messages[viz->selected_message];
     char line[256], a[32], b[32];
@@ -819,7 +879,7 @@ static void draw_message_panel(struct fl_viz *viz, SDL_Renderer *r, int *y) {
     if (content[0] != '\0') panel_line(viz, r, y, 0xf2e6b0u, content);
 }
 
-static void draw_summary_panel(struct fl_viz *viz, SDL_Renderer *r, int *y) {
+static void draw_summary_panel(struct fl_viz *viz, struct pen *r, int *y) {
     const struct fl_trace_file *t = viz->trace;
     char line[320], a[32];
     snprintf(line, sizeof line, "%u servers, %u clients", t->server_count, t->client_count);
@@ -854,12 +914,12 @@ static void draw_summary_panel(struct fl_viz *viz, SDL_Renderer *r, int *y) {
     panel_line(viz, r, y, 0x8090a8u, "click a node or a message");
 }
 
-static void draw_panel(struct fl_viz *viz, SDL_Renderer *r) {
+static void draw_panel(struct fl_viz *viz, struct pen *r) {
     const struct fl_viz_rect *p = &viz->layout.panel;
     set_color(r, 0x1b1e26u, 255);
     fill_rect(r, p->x, p->y, p->w, p->h);
     set_color(r, 0x303644u, 255);
-    SDL_RenderDrawLine(r, p->x, p->y, p->x, p->y + p->h - 1);
+    pen_line(r, p->x, p->y, p->x, p->y + p->h - 1);
     int y = p->y + 8;
     if (viz->selected_message != FL_TF_NONE) draw_message_panel(viz, r, &y);
     else if (viz->selected_node != FL_TF_NONE) draw_node_panel(viz, r, &y);
@@ -868,7 +928,7 @@ static void draw_panel(struct fl_viz *viz, SDL_Renderer *r) {
 
 /* ---- drawing: the cluster --------------------------------------------------------- */
 
-static void draw_links(struct fl_viz *viz, SDL_Renderer *r) {
+static void draw_links(struct fl_viz *viz, struct pen *r) {
     const struct fl_trace_file *t = viz->trace;
     uint32_t n = t->node_count;
     if (n == 0 || n > LINKS_NODES_MAX) return;
@@ -893,11 +953,13 @@ static void draw_links(struct fl_viz *viz, SDL_Renderer *r) {
     free(links);
 }
 
-static void draw_dots(struct fl_viz *viz, SDL_Renderer *r) {
+static void draw_dots(struct fl_viz *viz, struct pen *r) {
     const struct fl_trace_file *t = viz->trace;
     uint32_t first, last;
     alive_range(viz, viz->t_ns, &first, &last);
     uint32_t drawn = 0;
+    uint32_t n = t->node_count;
+    uint8_t *linked = n <= LINKS_NODES_MAX ? calloc((size_t)n * n, 1) : NULL;
     for (uint32_t i = first; i < last && drawn < DOTS_MAX; i++) {
         const struct fl_tf_message *m = &t->messages[i];
         if (!passes_filter(viz, m)) continue;
@@ -917,15 +979,19 @@ static void draw_dots(struct fl_viz *viz, SDL_Renderer *r) {
             cross(r, x, y, 5);
             continue;
         }
-        set_color(r, 0x3a4456u, 255);
-        SDL_RenderDrawLine(r, ax, ay, bx, by);
+        if (linked == NULL || !linked[m->from * n + m->to]) {
+            set_color(r, 0x3a4456u, 255);
+            pen_line(r, ax, ay, bx, by);
+            if (linked != NULL) linked[m->from * n + m->to] = 1;
+        }
         bool selected = i == viz->selected_message;
         set_color(r, selected ? FL_VIZ_COLOR_SELECTED : m->corrupt ? 0xe377c2u : 0xdfe8f5u, 255);
         fill_circle(r, x, y, selected ? 6 : 4);
     }
+    free(linked);
 }
 
-static void draw_nodes(struct fl_viz *viz, SDL_Renderer *r) {
+static void draw_nodes(struct fl_viz *viz, struct pen *r) {
     const struct fl_trace_file *t = viz->trace;
     int radius = viz->layout.disc_radius;
     bool violated = t->violation_count > 0 && viz->t_ns >= t->violations[0].t_ns;
@@ -976,7 +1042,7 @@ static void draw_nodes(struct fl_viz *viz, SDL_Renderer *r) {
     }
 }
 
-static void draw_cluster(struct fl_viz *viz, SDL_Renderer *r) {
+static void draw_cluster(struct fl_viz *viz, struct pen *r) {
     draw_links(viz, r);
     draw_dots(viz, r);
     draw_nodes(viz, r);
@@ -995,7 +1061,7 @@ static uint64_t nice_step(uint64_t span_ns, int ticks) {
     }
 }
 
-static void draw_axis(struct fl_viz *viz, SDL_Renderer *r, uint64_t t0, uint64_t t1) {
+static void draw_axis(struct fl_viz *viz, struct pen *r, uint64_t t0, uint64_t t1) {
     int x0, x1, y0, y1;
     lanes_box(viz, &x0, &x1, &y0, &y1);
     char widest[32];
@@ -1003,20 +1069,20 @@ static void draw_axis(struct fl_viz *viz, SDL_Renderer *r, uint64_t t0, uint64_t
     int label_w = ((int)strlen(widest) + 2) * CELL_W; /* labels must not touch */
     uint64_t step = nice_step(t1 - t0, (x1 - x0) / label_w > 1 ? (x1 - x0) / label_w : 1);
     set_color(r, 0x303644u, 255);
-    SDL_RenderDrawLine(r, x0, y1 + 2, x1, y1 + 2);
+    pen_line(r, x0, y1 + 2, x1, y1 + 2);
     for (uint64_t t = (t0 + step - 1) / step * step; t < t1; t += step) {
         int x = fl_viz_time_x(viz, t);
         set_color(r, 0x262b36u, 255);
-        SDL_RenderDrawLine(r, x, y0, x, y1);
+        pen_line(r, x, y0, x, y1);
         set_color(r, 0x6c788cu, 255);
-        SDL_RenderDrawLine(r, x, y1 + 2, x, y1 + 6);
+        pen_line(r, x, y1 + 2, x, y1 + 6);
         char label[32];
         fl_viz_format_time(t, label, sizeof label);
         text(viz, r, x + 3, y1 + 5, 0x8090a8u, label);
     }
 }
 
-static void draw_lanes(struct fl_viz *viz, SDL_Renderer *r) {
+static void draw_lanes(struct fl_viz *viz, struct pen *r) {
     const struct fl_trace_file *t = viz->trace;
     int x0, x1, y0, y1;
     lanes_box(viz, &x0, &x1, &y0, &y1);
@@ -1024,7 +1090,7 @@ static void draw_lanes(struct fl_viz *viz, SDL_Renderer *r) {
     for (uint32_t k = 0; k < t->node_count; k++) {
         int y = fl_viz_lane_y(viz, k);
         set_color(r, k == viz->selected_node ? 0x8090a8u : 0x3a4050u, 255);
-        SDL_RenderDrawLine(r, x0, y, x1, y);
+        pen_line(r, x0, y, x1, y);
         const char *name = fl_tf_node_name(t, k);
         text_n(viz, r, 8, y - FL_FONT_CELL_H * label_h / 2,
                k == viz->selected_node ? 0xffffffu : 0xc8d0e0u, label_h, name, -1);
@@ -1039,12 +1105,11 @@ static int lane_half(const struct fl_viz *viz) {
     return half < 2 ? 2 : half > 10 ? 10 : half;
 }
 
-static void draw_fault_marks(struct fl_viz *viz, SDL_Renderer *r, uint64_t t0, uint64_t t1) {
+static void draw_fault_marks(struct fl_viz *viz, struct pen *r, uint64_t t0, uint64_t t1) {
     const struct fl_trace_file *t = viz->trace;
     int x0, x1, y0, y1;
     lanes_box(viz, &x0, &x1, &y0, &y1);
     int half = lane_half(viz);
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
     for (uint32_t i = 0; i < t->fault_count && t->faults[i].t_ns < t1; i++) {
         const struct fl_tf_fault *f = &t->faults[i];
         uint64_t end = f->end_ns == FL_TF_NEVER ? t->end_ns : f->end_ns;
@@ -1058,7 +1123,7 @@ static void draw_fault_marks(struct fl_viz *viz, SDL_Renderer *r, uint64_t t0, u
             set_color(r, FL_VIZ_COLOR_CUT, instant ? 160 : 36);
             fill_rect(r, xa, y0, instant ? 2 : xb - xa, y1 - y0);
             set_color(r, FL_VIZ_COLOR_CUT, 255);
-            SDL_RenderDrawLine(r, xa, y0 - 4, xa, y1);
+            pen_line(r, xa, y0 - 4, xa, y1);
             text_n(viz, r, xa + 3, viz->layout.diagram.y + 3, 0xf07070u, FL_VIZ_TEXT_SCALE,
                    fl_tf_str(t, f->text), (xb - xa) / CELL_W > 12 ? (xb - xa) / CELL_W : 12);
             continue;
@@ -1070,14 +1135,13 @@ static void draw_fault_marks(struct fl_viz *viz, SDL_Renderer *r, uint64_t t0, u
         } else if (f->kind == FL_TF_FAULT_PAUSE) {
             set_color(r, 0x8a8a8au, 200);
             for (int x = xa; x < xb; x++) {
-                if (((x) & 7) < 3) SDL_RenderDrawLine(r, x, y - half, x, y + half);
+                if (((x) & 7) < 3) pen_line(r, x, y - half, x, y + half);
             }
         } else {
             set_color(r, f->kind == FL_TF_FAULT_CLOCK_JUMP ? 0xb05fd0u : 0xf28c28u, 255);
             fill_rect(r, xa - 2, y - half - 3, 5, 2 * half + 7);
         }
     }
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_NONE);
 }
 
 static uint32_t event_color(uint8_t kind) {
@@ -1099,11 +1163,13 @@ static uint32_t event_color(uint8_t kind) {
 
 /* Ticks for the node events in the window (sends and deliveries are the
  * arrows' ends, drawn with them). */
-static void draw_event_marks(struct fl_viz *viz, SDL_Renderer *r, uint64_t t0, uint64_t t1) {
+static void draw_event_marks(struct fl_viz *viz, struct pen *r, uint64_t t0, uint64_t t1) {
     const struct fl_trace_file *t = viz->trace;
     uint64_t first = fl_tf_event_at(t, t0), last = fl_tf_event_at(t, t1);
     uint64_t stride = (last - first) / FL_VIZ_DRAW_MAX + 1;
     int half = lane_half(viz);
+    int previous_x = INT32_MIN; /* marks on one pixel column of one lane: drawn once */
+    uint32_t previous_node = FL_TF_NONE;
     for (uint64_t i = first; i < last; i += stride) {
         const struct fl_tf_event *e = &t->events[i];
         if (e->node == FL_TF_NONE || (e->kind >= FL_TF_SEND && e->kind <= FL_TF_DUPLICATE) ||
@@ -1111,8 +1177,11 @@ static void draw_event_marks(struct fl_viz *viz, SDL_Renderer *r, uint64_t t0, u
             continue;
         }
         int x = fl_viz_time_x(viz, e->t_ns), y = fl_viz_lane_y(viz, e->node);
+        if (x == previous_x && e->node == previous_node) continue;
+        previous_x = x;
+        previous_node = e->node;
         set_color(r, event_color(e->kind), 255);
-        SDL_RenderDrawLine(r, x, y - half / 2, x, y + half / 2);
+        pen_line(r, x, y - half / 2, x, y + half / 2);
     }
     if (viz->event > 0) { /* the current event */
         const struct fl_tf_event *e = &t->events[viz->event - 1];
@@ -1124,7 +1193,7 @@ static void draw_event_marks(struct fl_viz *viz, SDL_Renderer *r, uint64_t t0, u
     }
 }
 
-static void draw_arrow(struct fl_viz *viz, SDL_Renderer *r, const struct fl_tf_message *m,
+static void draw_arrow(struct fl_viz *viz, struct pen *r, const struct fl_tf_message *m,
                        bool selected) {
     const struct fl_trace_file *t = viz->trace;
     int xa = fl_viz_time_x(viz, m->send_ns), ya = fl_viz_lane_y(viz, m->from);
@@ -1143,34 +1212,51 @@ static void draw_arrow(struct fl_viz *viz, SDL_Renderer *r, const struct fl_tf_m
     if (m->fate == FL_TF_FATE_DROPPED && m->end_ns == m->send_ns) {
         /* Dropped at send: a stub toward the receiver, ending in an x. */
         int yc = ya + (yb - ya) / 4;
-        SDL_RenderDrawLine(r, xa, ya, xa + 6, yc);
+        pen_line(r, xa, ya, xa + 6, yc);
         cross(r, xa + 6, yc, 3);
         return;
     }
     if (selected) thick_line(r, xa, ya, xb, yb);
-    else SDL_RenderDrawLine(r, xa, ya, xb, yb);
+    else pen_line(r, xa, ya, xb, yb);
     if (m->fate == FL_TF_FATE_DROPPED) cross(r, xb, yb, 4);
     else arrow_head(r, xa, ya, xb, yb);
 }
 
-static void draw_arrows(struct fl_viz *viz, SDL_Renderer *r, uint64_t t0, uint64_t t1) {
+static void draw_arrows(struct fl_viz *viz, struct pen *r, uint64_t t0, uint64_t t1) {
     const struct fl_trace_file *t = viz->trace;
     uint64_t back = t->flight_ns_max;
     uint32_t first = fl_tf_message_at(t, t0 > back ? t0 - back : 0);
     uint32_t last = fl_tf_message_at(t, t1);
     uint32_t stride = (last - first) / FL_VIZ_DRAW_MAX + 1;
+    /* Zoomed out, thousands of arrows fall on the same pixels: an arrow the
+     * same as the last one drawn for its pair of nodes is skipped. */
+    uint32_t n = t->node_count;
+    int *last_x = n <= LINKS_NODES_MAX ? malloc(sizeof *last_x * 2 * (size_t)n * n) : NULL;
+    if (last_x != NULL) {
+        for (size_t k = 0; k < 2 * (size_t)n * n; k++) last_x[k] = INT32_MIN;
+    }
     for (uint32_t i = first; i < last; i += stride) {
         const struct fl_tf_message *m = &t->messages[i];
         if (m->fate != FL_TF_FATE_IN_FLIGHT && m->end_ns < t0) continue;
         if (!passes_filter(viz, m) || i == viz->selected_message) continue;
+        if (last_x != NULL) {
+            size_t pair = 2 * ((size_t)m->from * n + m->to);
+            int xa = fl_viz_time_x(viz, m->send_ns);
+            int xb = m->fate == FL_TF_FATE_IN_FLIGHT ? INT32_MAX : fl_viz_time_x(viz, m->end_ns) +
+                                                                   (m->fate == FL_TF_FATE_DROPPED);
+            if (last_x[pair] == xa && last_x[pair + 1] == xb) continue;
+            last_x[pair] = xa;
+            last_x[pair + 1] = xb;
+        }
         draw_arrow(viz, r, m, false);
     }
+    free(last_x);
     if (viz->selected_message != FL_TF_NONE) {
         draw_arrow(viz, r, &t->messages[viz->selected_message], true);
     }
 }
 
-static void draw_violation(struct fl_viz *viz, SDL_Renderer *r, uint64_t t0, uint64_t t1) {
+static void draw_violation(struct fl_viz *viz, struct pen *r, uint64_t t0, uint64_t t1) {
     const struct fl_trace_file *t = viz->trace;
     int x0, x1, y0, y1;
     lanes_box(viz, &x0, &x1, &y0, &y1);
@@ -1179,8 +1265,8 @@ static void draw_violation(struct fl_viz *viz, SDL_Renderer *r, uint64_t t0, uin
         if (v->t_ns < t0 || v->t_ns >= t1) continue;
         int x = fl_viz_time_x(viz, v->t_ns);
         set_color(r, FL_VIZ_COLOR_CUT, 255);
-        SDL_RenderDrawLine(r, x, y0 - 4, x, y1);
-        SDL_RenderDrawLine(r, x + 1, y0 - 4, x + 1, y1);
+        pen_line(r, x, y0 - 4, x, y1);
+        pen_line(r, x + 1, y0 - 4, x + 1, y1);
         if (v->node != FL_TF_NONE) fill_circle(r, x, fl_viz_lane_y(viz, v->node), 6);
         const char *label = "violation";
         text(viz, r, x - (int)strlen(label) * CELL_W - 4, y0 - CELL_H - 2 > viz->layout.diagram.y
@@ -1189,12 +1275,12 @@ static void draw_violation(struct fl_viz *viz, SDL_Renderer *r, uint64_t t0, uin
     }
 }
 
-static void draw_diagram(struct fl_viz *viz, SDL_Renderer *r) {
+static void draw_diagram(struct fl_viz *viz, struct pen *r) {
     const struct fl_viz_rect *d = &viz->layout.diagram;
     set_color(r, 0x171a21u, 255);
     fill_rect(r, d->x, d->y, d->w, d->h);
     set_color(r, 0x303644u, 255);
-    SDL_RenderDrawLine(r, d->x, d->y, d->x + d->w - 1, d->y);
+    pen_line(r, d->x, d->y, d->x + d->w - 1, d->y);
     uint64_t t0, t1;
     fl_viz_window(viz, &t0, &t1);
     int x0, x1, y0, y1;
@@ -1202,50 +1288,52 @@ static void draw_diagram(struct fl_viz *viz, SDL_Renderer *r) {
     SDL_Rect clip = {x0 - 1, d->y + 1, x1 - x0 + 10, d->h - 1};
     draw_axis(viz, r, t0, t1);
     draw_lanes(viz, r);
-    SDL_RenderSetClipRect(r, &clip);
+    pen_clip(r, &clip);
     draw_fault_marks(viz, r, t0, t1);
     draw_event_marks(viz, r, t0, t1);
     draw_arrows(viz, r, t0, t1);
     draw_violation(viz, r, t0, t1);
     int x = fl_viz_time_x(viz, viz->t_ns);
     set_color(r, 0xffe066u, 255);
-    SDL_RenderDrawLine(r, x, y0 - 6, x, y1 + 2);
-    SDL_RenderSetClipRect(r, NULL);
+    pen_line(r, x, y0 - 6, x, y1 + 2);
+    pen_clip(r, NULL);
 }
 
 /* ---- drawing: the overview ---------------------------------------------------------- */
 
-static void draw_overview(struct fl_viz *viz, SDL_Renderer *r) {
+static void draw_overview(struct fl_viz *viz, struct pen *r) {
     const struct fl_trace_file *t = viz->trace;
     const struct fl_viz_rect *o = &viz->layout.overview;
     set_color(r, 0x1b1e26u, 255);
     fill_rect(r, o->x, o->y, o->w, o->h);
     int xa = overview_x(viz, 0), xb = overview_x(viz, t->end_ns);
-    /* Event density: one binary search per pixel column. */
-    uint64_t end = t->end_ns > 0 ? t->end_ns : 1;
-    uint64_t peak = 1;
+    /* Event density, a column per pixel: counted once per width, since it
+     * depends only on the trace (a binary search per column). */
     int columns = xb - xa > 0 ? xb - xa : 1;
-    uint64_t prev = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        prev = 0;
-        for (int c = 0; c < columns; c++) {
+    if (viz->density == NULL || viz->density_columns != columns) {
+        free(viz->density);
+        viz->density = calloc((size_t)columns, sizeof *viz->density);
+        viz->density_columns = columns;
+        viz->density_peak = 1;
+        uint64_t end = t->end_ns > 0 ? t->end_ns : 1, prev = 0;
+        for (int c = 0; viz->density != NULL && c < columns; c++) {
             uint64_t next = fl_tf_event_at(t, (uint64_t)((double)end * (c + 1) / columns));
-            uint64_t n = next - prev;
+            viz->density[c] = next - prev;
+            if (next - prev > viz->density_peak) viz->density_peak = next - prev;
             prev = next;
-            if (pass == 0) {
-                if (n > peak) peak = n;
-                continue;
-            }
-            int h = (int)((double)n / (double)peak * (o->h - 8));
-            if (n > 0 && h < 1) h = 1;
-            set_color(r, 0x3a4a66u, 255);
-            SDL_RenderDrawLine(r, xa + c, o->y + o->h - 4, xa + c, o->y + o->h - 4 - h);
         }
+    }
+    set_color(r, 0x3a4a66u, 255);
+    for (int c = 0; viz->density != NULL && c < columns; c++) {
+        uint64_t n = viz->density[c];
+        int h = (int)((double)n / (double)viz->density_peak * (o->h - 8));
+        if (n > 0 && h < 1) h = 1;
+        if (h > 0) pen_line(r, xa + c, o->y + o->h - 4, xa + c, o->y + o->h - 4 - h);
     }
     for (uint32_t i = 0; i < t->fault_count; i++) {
         int x = overview_x(viz, t->faults[i].t_ns);
         set_color(r, t->faults[i].kind == FL_TF_FAULT_NET ? FL_VIZ_COLOR_CUT : 0xb0b0b0u, 255);
-        SDL_RenderDrawLine(r, x, o->y + 2, x, o->y + 8);
+        pen_line(r, x, o->y + 2, x, o->y + 8);
     }
     for (uint32_t i = 0; i < t->violation_count; i++) {
         int x = overview_x(viz, t->violations[i].t_ns);
@@ -1255,24 +1343,27 @@ static void draw_overview(struct fl_viz *viz, SDL_Renderer *r) {
     uint64_t t0, t1;
     fl_viz_window(viz, &t0, &t1);
     set_color(r, 0x8090a8u, 255);
+    uint64_t end = t->end_ns > 0 ? t->end_ns : 1;
     SDL_Rect window = {overview_x(viz, t0), o->y + 1, overview_x(viz, t1 > end ? end : t1) -
                        overview_x(viz, t0) + 1, o->h - 2};
-    SDL_RenderDrawRect(r, &window);
+    pen_rect_outline(r, &window);
     int x = overview_x(viz, viz->t_ns);
     set_color(r, 0xffe066u, 255);
     fill_rect(r, x - 1, o->y, 3, o->h);
 }
 
-void fl_viz_render(struct fl_viz *viz, SDL_Renderer *renderer) {
-    make_font(viz, renderer);
-    SDL_SetRenderDrawBlendMode(renderer, SDL_BLENDMODE_NONE);
+void fl_viz_render(struct fl_viz *viz, uint32_t *pixels, int pitch_pixels) {
+    struct pen pen = {.pixels = pixels, .width = viz->width, .height = viz->height,
+                      .pitch = pitch_pixels, .alpha = 255};
+    struct pen *renderer = &pen;
+    assert(pitch_pixels >= viz->width);
     set_color(renderer, FL_VIZ_COLOR_BACKGROUND, 255);
-    SDL_RenderClear(renderer);
+    pen_clear(renderer);
     SDL_Rect clip = {viz->layout.cluster.x, viz->layout.cluster.y, viz->layout.cluster.w,
                      viz->layout.cluster.h};
-    SDL_RenderSetClipRect(renderer, &clip);
+    pen_clip(renderer, &clip);
     draw_cluster(viz, renderer);
-    SDL_RenderSetClipRect(renderer, NULL);
+    pen_clip(renderer, NULL);
     draw_panel(viz, renderer);
     draw_diagram(viz, renderer);
     draw_overview(viz, renderer);

@@ -23,28 +23,19 @@ bool fl_viz_screenshot(struct fl_viz *viz, const char *path, char *error, size_t
                  SDL_GetError());
         return false;
     }
-    SDL_Renderer *renderer = SDL_CreateSoftwareRenderer(surface);
-    if (renderer == NULL) {
-        snprintf(error, error_size, "cannot make a software renderer: %s", SDL_GetError());
-        SDL_FreeSurface(surface);
-        return false;
-    }
-    fl_viz_render(viz, renderer);
-    SDL_RenderPresent(renderer);
+    SDL_LockSurface(surface);
+    fl_viz_render(viz, surface->pixels, surface->pitch / 4);
     bool ok;
     if (ends_with(path, ".bmp")) {
+        SDL_UnlockSurface(surface);
         ok = SDL_SaveBMP(surface, path) == 0;
         if (!ok) snprintf(error, error_size, "%s: cannot write: %s", path, SDL_GetError());
     } else {
-        SDL_LockSurface(surface);
         ok = fl_png_write(path, surface->pixels, (uint32_t)surface->w, (uint32_t)surface->h,
                           (size_t)surface->pitch);
         SDL_UnlockSurface(surface);
         if (!ok) snprintf(error, error_size, "%s: cannot write the PNG", path);
     }
-    /* The font texture belongs to this renderer: gone with it. */
-    fl_viz_deinit(viz);
-    SDL_DestroyRenderer(renderer);
     SDL_FreeSurface(surface);
     return ok;
 }
@@ -99,6 +90,10 @@ bool fl_viz_run_window(struct fl_viz *viz, char *error, size_t error_size) {
         SDL_Quit();
         return false;
     }
+    /* One streaming texture the size of the view: each frame is drawn into
+     * it and copied to the window as it is. */
+    SDL_Texture *texture = NULL;
+    int texture_w = 0, texture_h = 0;
     uint64_t last = SDL_GetPerformanceCounter();
     double frequency = (double)SDL_GetPerformanceFrequency();
     while (!viz->quit) {
@@ -107,13 +102,31 @@ bool fl_viz_run_window(struct fl_viz *viz, char *error, size_t error_size) {
         uint64_t now = SDL_GetPerformanceCounter();
         fl_viz_tick(viz, (double)(now - last) / frequency);
         last = now;
-        fl_viz_render(viz, renderer);
+        if (texture == NULL || texture_w != viz->width || texture_h != viz->height) {
+            if (texture != NULL) SDL_DestroyTexture(texture);
+            texture = SDL_CreateTexture(renderer, SDL_PIXELFORMAT_ARGB8888,
+                                        SDL_TEXTUREACCESS_STREAMING, viz->width, viz->height);
+            texture_w = viz->width, texture_h = viz->height;
+            if (texture == NULL) {
+                snprintf(error, error_size, "cannot make a texture: %s", SDL_GetError());
+                break;
+            }
+        }
+        void *pixels = NULL;
+        int pitch = 0;
+        if (SDL_LockTexture(texture, NULL, &pixels, &pitch) == 0) {
+            fl_viz_render(viz, pixels, pitch / 4);
+            SDL_UnlockTexture(texture);
+        }
+        SDL_RenderClear(renderer);
+        SDL_RenderCopy(renderer, texture, NULL, NULL);
         SDL_RenderPresent(renderer);
         SDL_Delay(viz->playing ? 1 : 8); /* vsync may be off: do not spin */
     }
-    fl_viz_deinit(viz);
+    bool ok = texture != NULL;
+    if (texture != NULL) SDL_DestroyTexture(texture);
     SDL_DestroyRenderer(renderer);
     SDL_DestroyWindow(window);
     SDL_Quit();
-    return true;
+    return ok;
 }
