@@ -9,10 +9,10 @@
 
 #define FL_FONT_CELL_W 6 /* pixels per character, the gap included */
 #define FL_FONT_CELL_H 8
-#define FL_FONT_ROWS 7
+#define FL_FONT_ROWS 8 /* the last for descenders */
 #define FL_FONT_COLS 5
 
-/* The glyph's FL_FONT_ROWS rows, bit 4 the leftmost column; any character
+/* The glyph's FL_FONT_ROWS rows (7 above the baseline, 1 below), bit 4 the leftmost column; any character
  * outside 32..126 draws as '?'. */
 const uint8_t *fl_font_glyph(char c);
 

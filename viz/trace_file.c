@@ -1004,6 +1004,14 @@ bool fl_tf_load(struct fl_trace_file *trace, const char *path, struct fl_error *
     }
     char *text = NULL;
     size_t used = 0, size = 0;
+    /* The file's size when it has one (not a pipe): one buffer, one read. */
+    if (fseek(file, 0, SEEK_END) == 0) {
+        long n = ftell(file);
+        if (n > 0) size = (size_t)n + 65536;
+        rewind(file);
+        text = size > 0 ? malloc(size) : NULL;
+        if (text == NULL) size = 0;
+    }
     for (;;) {
         if (size - used < 65536) {
             size = size < (1u << 20) ? (1u << 20) : size * 2;

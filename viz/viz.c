@@ -744,8 +744,8 @@ static void draw_help(struct fl_viz *viz, struct pen *r) {
     set_color(r, 0x202430u, 255);
     fill_rect(r, h->x, h->y, h->w, h->h);
     text_n(viz, r, 8, h->y + 3, 0x98a4b8u, FL_VIZ_TEXT_SCALE,
-           "space play  +/- speed  <- -> step  [ ] zoom  v violation  f fault  "
-           "t filter  esc clear  q quit  (click: select, drag: scrub)",
+           "space play  +/- speed  <- -> step  [ ] zoom  v violation  f fault  t filter  "
+           "esc clear  q quit  click",
            (viz->width - 16) / CELL_W);
 }
 
