@@ -381,6 +381,10 @@ static void test_a_trace_of_every_shipped_model_renders(void **state) {
     }
 }
 
+static uint32_t be32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
 static void test_screenshot_is_a_valid_png_of_the_frame(void **state) {
     (void)state;
     struct fl_trace_file trace;
@@ -399,10 +403,9 @@ static void test_screenshot_is_a_valid_png_of_the_frame(void **state) {
     static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     assert_memory_equal(head, signature, 8);
     assert_memory_equal(head + 12, "IHDR", 4);
-    assert_int_equal((head[16] << 24 | head[17] << 16 | head[18] << 8 | head[19]), 640);
-    assert_int_equal((head[20] << 24 | head[21] << 16 | head[22] << 8 | head[23]), 400);
-    uint32_t crc = fl_png_crc32(0, head + 12, 17);
-    assert_int_equal(crc, (uint32_t)(head[29] << 24 | head[30] << 16 | head[31] << 8 | head[32]));
+    assert_int_equal(be32(head + 16), 640);
+    assert_int_equal(be32(head + 20), 400);
+    assert_int_equal(fl_png_crc32(0, head + 12, 17), be32(head + 29));
     remove(path);
     /* An unwritable path is an error, not a crash. */
     assert_false(fl_viz_screenshot(&viz, "/nonexistent/dir/x.png", error, sizeof error));
