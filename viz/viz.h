@@ -130,9 +130,11 @@ uint32_t fl_viz_role_color(const char *role);
  * display; false with error filled on failure. */
 bool fl_viz_screenshot(struct fl_viz *viz, const char *path, char *error, size_t error_size);
 
-/* Opens a window on the view and runs until the user quits; false with error
- * filled if no window can be made. */
-bool fl_viz_run_window(struct fl_viz *viz, char *error, size_t error_size);
+/* Opens a window on the view and runs until the user quits, or for
+ * frames_max frames if not 0 (tests: then SDL's offscreen driver is
+ * accepted, which draws nowhere); false with error filled if no window can
+ * be made. */
+bool fl_viz_run_window(struct fl_viz *viz, uint64_t frames_max, char *error, size_t error_size);
 
 /* "12.345 ms", "3.000 s", "870 ns": a time for people. */
 void fl_viz_format_time(uint64_t t_ns, char *out, size_t out_size);

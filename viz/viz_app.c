@@ -61,7 +61,7 @@ static void handle_event(struct fl_viz *viz, const SDL_Event *e) {
     }
 }
 
-bool fl_viz_run_window(struct fl_viz *viz, char *error, size_t error_size) {
+bool fl_viz_run_window(struct fl_viz *viz, uint64_t frames_max, char *error, size_t error_size) {
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         snprintf(error, error_size, "cannot open a window (no display?): %s; "
                  "use --screenshot OUT.png --at TIME_NS to render without one", SDL_GetError());
@@ -70,7 +70,8 @@ bool fl_viz_run_window(struct fl_viz *viz, char *error, size_t error_size) {
     /* With no display SDL falls back to a driver that draws nowhere; a
      * window there would wait for keys no one can press. */
     const char *driver = SDL_GetCurrentVideoDriver();
-    if (driver != NULL && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0)) {
+    bool nowhere = driver != NULL && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0);
+    if (nowhere && frames_max == 0) {
         snprintf(error, error_size, "cannot open a window: no display (SDL's video driver is "
                  "\"%s\"); use --screenshot OUT.png --at TIME to render without one", driver);
         SDL_Quit();
@@ -96,7 +97,7 @@ bool fl_viz_run_window(struct fl_viz *viz, char *error, size_t error_size) {
     int texture_w = 0, texture_h = 0;
     uint64_t last = SDL_GetPerformanceCounter();
     double frequency = (double)SDL_GetPerformanceFrequency();
-    while (!viz->quit) {
+    for (uint64_t frame = 0; !viz->quit && (frames_max == 0 || frame < frames_max); frame++) {
         SDL_Event e;
         while (SDL_PollEvent(&e)) handle_event(viz, &e);
         uint64_t now = SDL_GetPerformanceCounter();
@@ -121,7 +122,7 @@ bool fl_viz_run_window(struct fl_viz *viz, char *error, size_t error_size) {
         SDL_RenderClear(renderer);
         SDL_RenderCopy(renderer, texture, NULL, NULL);
         SDL_RenderPresent(renderer);
-        SDL_Delay(viz->playing ? 1 : 8); /* vsync may be off: do not spin */
+        if (frames_max == 0) SDL_Delay(viz->playing ? 1 : 8); /* vsync may be off: do not spin */
     }
     bool ok = texture != NULL;
     if (texture != NULL) SDL_DestroyTexture(texture);

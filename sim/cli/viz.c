@@ -40,6 +40,8 @@ void cli_viz_usage(FILE *out) {
             "  --filter           show only the selected message's trace (or request)\n"
             "  --screenshot OUT   render one frame to OUT (PNG, or BMP if it ends in .bmp)\n"
             "                     without opening a window; needs no display\n"
+            "  --frames N         close the window after N frames (for tests: it then also\n"
+            "                     runs on SDL's offscreen driver, which shows nothing)\n"
             "\n"
             "exit status: 0 shown (or written), 2 bad input or usage (a malformed trace\n"
             "names its line), 3 internal error.\n");
@@ -52,6 +54,7 @@ struct viz_args {
     const char *span;
     const char *node;
     uint64_t message;
+    uint64_t frames;
     int width, height;
     bool filter;
 };
@@ -92,7 +95,8 @@ static int parse_args(int argc, char **argv, struct viz_args *args) {
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         const char **target = value_target(arg, args);
-        bool takes = target != NULL || strcmp(arg, "--size") == 0 || strcmp(arg, "--message") == 0;
+        bool takes = target != NULL || strcmp(arg, "--size") == 0 || strcmp(arg, "--message") == 0 ||
+                     strcmp(arg, "--frames") == 0;
         if (takes && i + 1 >= argc) return usage_error("%s needs a value", arg);
         if (target != NULL) {
             if (*target != NULL) return usage_error("%s given twice", arg);
@@ -111,6 +115,11 @@ static int parse_args(int argc, char **argv, struct viz_args *args) {
                 return usage_error("--message expects the id of a send event, got \"%s\"", argv[i]);
             }
             had_message = true;
+        } else if (strcmp(arg, "--frames") == 0) {
+            if (args->frames != 0) return usage_error("%s given twice", arg);
+            if (!cli_parse_u64(argv[++i], &args->frames) || args->frames == 0) {
+                return usage_error("--frames expects a positive integer, got \"%s\"", argv[i]);
+            }
         } else if (strcmp(arg, "--filter") == 0) {
             args->filter = true;
         } else if (arg[0] == '-' && arg[1] != '\0') {
@@ -126,6 +135,9 @@ static int parse_args(int argc, char **argv, struct viz_args *args) {
         return usage_error("%s", "--node and --message select different things: give one");
     }
     if (args->filter && !had_message) return usage_error("%s", "--filter needs --message");
+    if (args->frames != 0 && args->screenshot != NULL) {
+        return usage_error("%s", "--frames is for the window, --screenshot makes none: give one");
+    }
     return FL_EXIT_OK;
 }
 
@@ -218,7 +230,7 @@ static int show(const struct viz_args *args, const char *title) {
                    (unsigned long long)trace.event_count);
         }
     } else if (status == FL_EXIT_OK) {
-        if (!fl_viz_run_window(&viz, message, sizeof message)) {
+        if (!fl_viz_run_window(&viz, args->frames, message, sizeof message)) {
             fprintf(stderr, "faultline viz: %s\n", message);
             status = FL_EXIT_USAGE;
         }

@@ -54,7 +54,7 @@ end
 
 begin "bad flags exit 2 with a message"
 for args in "--size 12" "--size 100x100" "--at soon" "--message 0" "--message 1" "--node x9" \
-            "--span 5" "--bogus" "--filter" "--at" "--node n1 --message 6"; do
+            "--span 5" "--bogus" "--filter" "--at" "--node n1 --message 6" "--frames x"; do
     # shellcheck disable=SC2086 # split on purpose
     run "$FAULTLINE" viz "$TMP/t.jsonl" --screenshot "$TMP/x.png" $args
     ((status == 2)) || fail "$args: exit $status, expected 2"
@@ -113,6 +113,16 @@ begin "with no display the window is refused, exit 2"
 run "$FAULTLINE" viz "$TMP/t.jsonl"
 want_status 2
 want_stderr "no display"
+end
+
+begin "the window's loop runs (offscreen) for --frames N and exits 0"
+run "$FAULTLINE" viz "$TMP/t.jsonl" --frames 3 --at violation --size 800x500
+want_status 0
+run "$FAULTLINE" viz "$TMP/t.jsonl" --frames 0
+want_status 2
+want_stderr "--frames expects a positive integer"
+run "$FAULTLINE" viz "$TMP/t.jsonl" --frames 2 --screenshot "$TMP/x.png"
+want_status 2
 end
 
 begin "replay --viz runs the seed, then refuses the window here; no temporary left"
