@@ -311,6 +311,38 @@ static void test_unusual_but_valid_lines_fall_back_to_cjson(void **state) {
     fl_tf_free(&t);
 }
 
+/* Every prefix of a trace and every single-byte damage to it loads or fails
+ * with a message naming a line: never a crash, never a message without a
+ * place (the sanitizer builds run this too). */
+static void test_every_cut_and_damaged_byte_is_an_error_with_a_line(void **state) {
+    (void)state;
+    static const char damage[] = "\"{},:9-x\\\n ";
+    size_t n = sizeof small_trace - 1;
+    char *text = malloc(n + 1);
+    assert_non_null(text);
+    for (size_t at = 0; at < n; at++) {
+        for (size_t d = 0; d <= sizeof damage - 1; d++) {
+            memcpy(text, small_trace, n);
+            size_t size = n;
+            if (d == sizeof damage - 1) {
+                size = at; /* the cut */
+            } else {
+                if (text[at] == damage[d]) continue;
+                text[at] = damage[d];
+            }
+            struct fl_trace_file t;
+            struct fl_error error = {{0}};
+            if (fl_tf_load_memory(&t, text, size, "f", &error)) {
+                assert_int_equal(t.end_id, t.event_count);
+            } else if (strncmp(error.message, "f: line ", 8) != 0) {
+                fail_msg("byte %zu, damage %zu: \"%s\"", at, d, error.message);
+            }
+            fl_tf_free(&t);
+        }
+    }
+    free(text);
+}
+
 static void test_missing_file_is_an_error(void **state) {
     (void)state;
     struct fl_trace_file t;
@@ -326,6 +358,7 @@ int main(void) {
         cmocka_unit_test(test_small_trace_reads_every_feature),
         cmocka_unit_test(test_malformed_lines_are_errors_naming_the_line),
         cmocka_unit_test(test_unusual_but_valid_lines_fall_back_to_cjson),
+        cmocka_unit_test(test_every_cut_and_damaged_byte_is_an_error_with_a_line),
         cmocka_unit_test(test_missing_file_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

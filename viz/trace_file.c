@@ -32,7 +32,7 @@
 
 #define FIELDS_MAX 32
 #define CLIENT_BIT 0x40000000u
-#define NODE_NUMBER_MAX 1000000u /* n1..n1000000: far beyond any scenario */
+#define NODE_NUMBER_MAX 65536u /* n1..n65536: far beyond any scenario */
 
 enum key {
     K_OTHER = 0, K_ID, K_T, K_KIND, K_NODE, K_CAUSE, K_INCARNATION, K_TO, K_FROM, K_TYPE,
