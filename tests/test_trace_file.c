@@ -119,7 +119,8 @@ static void test_every_shipped_scenario_loads_and_agrees_with_its_result(void **
             struct fl_trace_file trace;
             struct fl_error error = {{0}};
             bool ok = fl_tf_load_memory(&trace, text, size, shipped[s], &error);
-            if (!ok) fail_msg("%s seed %llu: %s", shipped[s], (unsigned long long)seed, error.message);
+            if (!ok)
+                fail_msg("%s seed %llu: %s", shipped[s], (unsigned long long)seed, error.message);
             assert_int_equal(trace.counts.fallback_lines, 0); /* the fast path reads it all */
             check_against_result(&trace, &result);
             check_structure(&trace);
@@ -132,22 +133,31 @@ static void test_every_shipped_scenario_loads_and_agrees_with_its_result(void **
 /* A fixed three-node trace with every feature the viewer uses. */
 static const char small_trace[] =
     "{\"id\":1,\"t\":0,\"kind\":\"start\",\"node\":\"n1\",\"cause\":0,\"incarnation\":0}\n"
-    "{\"t\":0,\"kind\":\"view\",\"node\":\"n1\",\"after\":1,\"role\":\"leader\",\"label\":\"term 7 commit 41\"}\n"
+    "{\"t\":0,\"kind\":\"view\",\"node\":\"n1\",\"after\":1,\"role\":\"leader\",\"label\":\"term 7 "
+    "commit 41\"}\n"
     "{\"id\":2,\"t\":0,\"kind\":\"start\",\"node\":\"n2\",\"cause\":0,\"incarnation\":0}\n"
     "{\"id\":3,\"t\":0,\"kind\":\"start\",\"node\":\"c1\",\"cause\":0,\"incarnation\":0}\n"
     "{\"id\":4,\"t\":10,\"kind\":\"send\",\"node\":\"n1\",\"cause\":1,\"to\":\"n2\",\"size\":40,"
     "\"mkind\":\"append_entries\",\"mtext\":\"term 7 prev 40/6 2 entries\",\"trace\":17}\n"
     "{\"id\":5,\"t\":10,\"kind\":\"duplicate\",\"node\":\"n1\",\"cause\":4,\"to\":\"n2\"}\n"
-    "{\"id\":6,\"t\":20,\"kind\":\"net\",\"node\":null,\"cause\":0,\"undo\":false,\"text\":\"split n1 | n2,c1\"}\n"
-    "{\"id\":7,\"t\":30,\"kind\":\"deliver\",\"node\":\"n2\",\"cause\":4,\"from\":\"n1\",\"size\":40}\n"
-    "{\"id\":8,\"t\":35,\"kind\":\"drop\",\"node\":\"n2\",\"cause\":4,\"from\":\"n1\",\"reason\":\"partition\"}\n"
+    "{\"id\":6,\"t\":20,\"kind\":\"net\",\"node\":null,\"cause\":0,\"undo\":false,\"text\":\"split "
+    "n1 | n2,c1\"}\n"
+    "{\"id\":7,\"t\":30,\"kind\":\"deliver\",\"node\":\"n2\",\"cause\":4,\"from\":\"n1\",\"size\":"
+    "40}\n"
+    "{\"id\":8,\"t\":35,\"kind\":\"drop\",\"node\":\"n2\",\"cause\":4,\"from\":\"n1\",\"reason\":"
+    "\"partition\"}\n"
     "{\"id\":9,\"t\":40,\"kind\":\"crash\",\"node\":\"n2\",\"cause\":0,\"restart_after_ns\":20}\n"
-    "{\"id\":10,\"t\":50,\"kind\":\"net\",\"node\":null,\"cause\":6,\"undo\":true,\"text\":\"split n1 | n2,c1\"}\n"
+    "{\"id\":10,\"t\":50,\"kind\":\"net\",\"node\":null,\"cause\":6,\"undo\":true,\"text\":\"split "
+    "n1 | n2,c1\"}\n"
     "{\"id\":11,\"t\":60,\"kind\":\"restart\",\"node\":\"n2\",\"cause\":9,\"incarnation\":1}\n"
-    "{\"id\":12,\"t\":60,\"kind\":\"annotate\",\"node\":\"n2\",\"cause\":11,\"text\":\"caf\\u00e9 \\\"x\\\"\"}\n"
-    "{\"t\":60,\"kind\":\"view\",\"node\":\"n2\",\"after\":11,\"role\":\"follower\",\"label\":\"\"}\n"
-    "{\"id\":13,\"t\":70,\"kind\":\"send\",\"node\":\"c1\",\"cause\":3,\"to\":\"n1\",\"type\":\"request\",\"size\":8,\"req\":1}\n"
-    "{\"id\":14,\"t\":80,\"kind\":\"violation\",\"node\":null,\"cause\":13,\"text\":\"x.check: broken\"}\n"
+    "{\"id\":12,\"t\":60,\"kind\":\"annotate\",\"node\":\"n2\",\"cause\":11,\"text\":\"caf\\u00e9 "
+    "\\\"x\\\"\"}\n"
+    "{\"t\":60,\"kind\":\"view\",\"node\":\"n2\",\"after\":11,\"role\":\"follower\",\"label\":\"\"}"
+    "\n"
+    "{\"id\":13,\"t\":70,\"kind\":\"send\",\"node\":\"c1\",\"cause\":3,\"to\":\"n1\",\"type\":"
+    "\"request\",\"size\":8,\"req\":1}\n"
+    "{\"id\":14,\"t\":80,\"kind\":\"violation\",\"node\":null,\"cause\":13,\"text\":\"x.check: "
+    "broken\"}\n"
     "{\"id\":15,\"t\":80,\"kind\":\"end\",\"node\":null,\"cause\":0,\"reason\":\"violation\"}\n";
 
 static void test_small_trace_reads_every_feature(void **state) {
@@ -253,41 +263,52 @@ static void test_malformed_lines_are_errors_naming_the_line(void **state) {
     expect_error(edit(5, "not json", 0), "t.jsonl: line 5: expected one JSON object");
     expect_error(edit(5, "[1,2]", 0), "t.jsonl: line 5: expected one JSON object");
     expect_error(edit(3, "", 0), "t.jsonl: line 3: expected a JSON object, found an empty line");
-    expect_error(edit(5,
-        "{\"id\":4,\"t\":10,\"kind\":\"send\",\"node\":\"n1\",\"cause\":1,\"size\":40}", 0),
+    expect_error(
+        edit(5, "{\"id\":4,\"t\":10,\"kind\":\"send\",\"node\":\"n1\",\"cause\":1,\"size\":40}", 0),
         "t.jsonl: line 5: expected \"to\" to be a node name");
-    expect_error(edit(5,
-        "{\"id\":4,\"t\":10,\"kind\":\"send\",\"node\":\"n1\",\"cause\":1,\"to\":\"n2\"}", 0),
+    expect_error(
+        edit(5, "{\"id\":4,\"t\":10,\"kind\":\"send\",\"node\":\"n1\",\"cause\":1,\"to\":\"n2\"}",
+             0),
         "t.jsonl: line 5: expected \"size\"");
     /* ids out of order */
     expect_error(edit(4, "{\"id\":7,\"t\":0,\"kind\":\"start\",\"node\":\"c1\",\"cause\":0}", 0),
                  "t.jsonl: line 4: expected \"id\" 3 (ids count up from 1), found 7");
     /* a cause that points forward */
     expect_error(edit(8,
-        "{\"id\":7,\"t\":30,\"kind\":\"deliver\",\"node\":\"n2\",\"cause\":9,\"from\":\"n1\",\"size\":40}", 0),
-        "t.jsonl: line 8: expected \"cause\" to be an earlier record, found 9 >= id 7");
+                      "{\"id\":7,\"t\":30,\"kind\":\"deliver\",\"node\":\"n2\",\"cause\":9,"
+                      "\"from\":\"n1\",\"size\":40}",
+                      0),
+                 "t.jsonl: line 8: expected \"cause\" to be an earlier record, found 9 >= id 7");
     /* a deliver whose cause is not a send */
-    expect_error(edit(8,
-        "{\"id\":7,\"t\":30,\"kind\":\"deliver\",\"node\":\"n2\",\"cause\":2,\"from\":\"n1\",\"size\":40}", 0),
+    expect_error(
+        edit(8,
+             "{\"id\":7,\"t\":30,\"kind\":\"deliver\",\"node\":\"n2\",\"cause\":2,\"from\":\"n1\","
+             "\"size\":40}",
+             0),
         "t.jsonl: line 8: expected \"cause\" of a deliver to be the id of a send, found 2");
     /* time going backwards */
     expect_error(edit(8,
-        "{\"id\":7,\"t\":5,\"kind\":\"deliver\",\"node\":\"n2\",\"cause\":4,\"from\":\"n1\",\"size\":40}", 0),
-        "t.jsonl: line 8: time 5 is before the previous record's 20");
+                      "{\"id\":7,\"t\":5,\"kind\":\"deliver\",\"node\":\"n2\",\"cause\":4,\"from\":"
+                      "\"n1\",\"size\":40}",
+                      0),
+                 "t.jsonl: line 8: time 5 is before the previous record's 20");
     expect_error(edit(4, "{\"id\":3,\"t\":0,\"kind\":\"bogus\",\"node\":\"c1\",\"cause\":0}", 0),
                  "t.jsonl: line 4: expected \"kind\" to be a record kind");
     expect_error(edit(4, "{\"id\":3,\"t\":0,\"kind\":\"start\",\"node\":\"x1\",\"cause\":0}", 0),
                  "t.jsonl: line 4: expected \"node\" to be a node name");
     expect_error(edit(4, "{\"id\":3,\"t\":0,\"kind\":\"start\",\"cause\":0}", 0),
                  "t.jsonl: line 4: expected \"node\"");
-    expect_error(edit(4, "{\"id\":3,\"t\":\"0\",\"kind\":\"start\",\"node\":\"c1\",\"cause\":0}", 0),
-                 "t.jsonl: line 4: expected \"t\"");
-    expect_error(edit(2, "{\"t\":0,\"kind\":\"view\",\"node\":\"n1\",\"after\":9,\"role\":\"leader\"}", 0),
-                 "t.jsonl: line 2: expected \"after\" to be the id of an earlier event, found 9");
+    expect_error(
+        edit(4, "{\"id\":3,\"t\":\"0\",\"kind\":\"start\",\"node\":\"c1\",\"cause\":0}", 0),
+        "t.jsonl: line 4: expected \"t\"");
+    expect_error(
+        edit(2, "{\"t\":0,\"kind\":\"view\",\"node\":\"n1\",\"after\":9,\"role\":\"leader\"}", 0),
+        "t.jsonl: line 2: expected \"after\" to be the id of an earlier event, found 9");
     /* something after the end */
     char after_end[sizeof small_trace + 128];
-    snprintf(after_end, sizeof after_end, "%s%s", small_trace,
-             "{\"id\":16,\"t\":80,\"kind\":\"end\",\"node\":null,\"cause\":0,\"reason\":\"end\"}\n");
+    snprintf(
+        after_end, sizeof after_end, "%s%s", small_trace,
+        "{\"id\":16,\"t\":80,\"kind\":\"end\",\"node\":null,\"cause\":0,\"reason\":\"end\"}\n");
     expect_error(after_end, "t.jsonl: line 18: expected nothing after the end record");
 }
 
@@ -297,7 +318,8 @@ static void test_unusual_but_valid_lines_fall_back_to_cjson(void **state) {
     (void)state;
     const char *text =
         "{ \"id\" : 1, \"t\":0, \"kind\":\"start\", \"node\":\"n1\", \"cause\":0 }\n"
-        "{\"node\":\"n1\",\"id\":2,\"t\":1.0e3,\"kind\":\"annotate\",\"cause\":1,\"text\":\"a\",\"extra\":{\"x\":[1]}}\n"
+        "{\"node\":\"n1\",\"id\":2,\"t\":1.0e3,\"kind\":\"annotate\",\"cause\":1,\"text\":\"a\","
+        "\"extra\":{\"x\":[1]}}\n"
         "{\"id\":3,\"t\":2000,\"kind\":\"end\",\"node\":null,\"cause\":0,\"reason\":\"end\"}";
     struct fl_trace_file t;
     struct fl_error error = {{0}};

@@ -343,8 +343,10 @@ static void test_the_violation_is_red(void **state) {
 static void test_a_trace_of_every_shipped_model_renders(void **state) {
     (void)state;
     static const char *const scenarios[] = {
-        "scenarios/echo/partition.json", "scenarios/gossip/mesh.json",
-        "scenarios/wal/everything.json", "scenarios/wal/ack-before-sync.json",
+        "scenarios/echo/partition.json",
+        "scenarios/gossip/mesh.json",
+        "scenarios/wal/everything.json",
+        "scenarios/wal/ack-before-sync.json",
     };
     for (size_t s = 0; s < sizeof scenarios / sizeof scenarios[0]; s++) {
         struct fl_result result;
@@ -358,8 +360,8 @@ static void test_a_trace_of_every_shipped_model_renders(void **state) {
         fl_viz_init(&viz, &trace, scenarios[s], W, H);
         struct frame f;
         frame_open(&f);
-        static const SDL_Keycode keys[] = {SDLK_f, SDLK_RIGHT, SDLK_f, SDLK_LEFT, SDLK_v,
-                                           SDLK_RIGHTBRACKET, SDLK_LEFTBRACKET, SDLK_END};
+        static const SDL_Keycode keys[] = {SDLK_f, SDLK_RIGHT,        SDLK_f,           SDLK_LEFT,
+                                           SDLK_v, SDLK_RIGHTBRACKET, SDLK_LEFTBRACKET, SDLK_END};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             fl_viz_key(&viz, keys[k]);
             render(&f, &viz);

@@ -1,7 +1,8 @@
 /*
  * font: a 5x7 bitmap font for printable ASCII, drawn for faultline, in a 6x8
- * cell; the eighth row holds the descenders of g, j, p, q and y. Embedded rather than loaded (no SDL_ttf, no font files), so text
- * renders to the same pixels on every machine and tests can check them.
+ * cell; the eighth row holds the descenders of g, j, p, q and y. Embedded
+ * rather than loaded (no SDL_ttf, no font files), so text renders to the same
+ * pixels on every machine and tests can check them.
  */
 #include "font.h"
 

@@ -10,7 +10,8 @@ uint32_t fl_png_crc32(uint32_t crc, const uint8_t *data, size_t size) {
     crc = ~crc;
     for (size_t i = 0; i < size; i++) {
         crc ^= data[i];
-        for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
     }
     return ~crc;
 }
@@ -19,9 +20,9 @@ uint32_t fl_png_crc32(uint32_t crc, const uint8_t *data, size_t size) {
 struct bits {
     uint8_t *data;
     size_t used, size;
-    uint32_t acc;  /* pending bits, low first */
+    uint32_t acc; /* pending bits, low first */
     uint32_t count;
-    bool failed;   /* out of memory */
+    bool failed; /* out of memory */
 };
 
 static void put_bits(struct bits *b, uint32_t value, uint32_t n) {
@@ -49,38 +50,44 @@ static void put_bits(struct bits *b, uint32_t value, uint32_t n) {
 /* Huffman codes go most significant bit first. */
 static void put_code(struct bits *b, uint32_t code, uint32_t n) {
     uint32_t reversed = 0;
-    for (uint32_t i = 0; i < n; i++) reversed |= ((code >> i) & 1u) << (n - 1 - i);
+    for (uint32_t i = 0; i < n; i++)
+        reversed |= ((code >> i) & 1u) << (n - 1 - i);
     put_bits(b, reversed, n);
 }
 
 /* A literal or length symbol (0..287) in the fixed code of RFC 1951 3.2.6. */
 static void put_symbol(struct bits *b, uint32_t symbol) {
-    if (symbol < 144) put_code(b, 0x30 + symbol, 8);
-    else if (symbol < 256) put_code(b, 0x190 + symbol - 144, 9);
-    else if (symbol < 280) put_code(b, symbol - 256, 7);
-    else put_code(b, 0xc0 + symbol - 280, 8);
+    if (symbol < 144)
+        put_code(b, 0x30 + symbol, 8);
+    else if (symbol < 256)
+        put_code(b, 0x190 + symbol - 144, 9);
+    else if (symbol < 280)
+        put_code(b, symbol - 256, 7);
+    else
+        put_code(b, 0xc0 + symbol - 280, 8);
 }
 
-static const uint16_t length_base[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,
-                                         15, 17, 19, 23, 27, 31, 35, 43, 51,  59,
+static const uint16_t length_base[29] = {3,  4,  5,  6,   7,   8,   9,   10,  11, 13,
+                                         15, 17, 19, 23,  27,  31,  35,  43,  51, 59,
                                          67, 83, 99, 115, 131, 163, 195, 227, 258};
 static const uint8_t length_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
                                          2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
-static const uint16_t distance_base[30] = {1,    2,    3,    4,    5,    7,     9,     13,
-                                           17,   25,   33,   49,   65,   97,    129,   193,
-                                           257,  385,  513,  769,  1025, 1537,  2049,  3073,
-                                           4097, 6145, 8193, 12289, 16385, 24577};
+static const uint16_t distance_base[30] = {
+    1,   2,   3,   4,   5,   7,    9,    13,   17,   25,   33,   49,   65,    97,    129,
+    193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
 static const uint8_t distance_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2,  3,  3,  4,  4,  5,  5,  6,
                                            6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
 
 static void put_match(struct bits *b, uint32_t length, uint32_t distance) {
     assert(length >= 3 && length <= 258 && distance >= 1 && distance <= 32768);
     uint32_t l = 28;
-    while (length_base[l] > length) l--;
+    while (length_base[l] > length)
+        l--;
     put_symbol(b, 257 + l);
     put_bits(b, length - length_base[l], length_extra[l]);
     uint32_t d = 29;
-    while (distance_base[d] > distance) d--;
+    while (distance_base[d] > distance)
+        d--;
     put_code(b, d, 5);
     put_bits(b, distance - distance_base[d], distance_extra[d]);
 }
@@ -88,7 +95,8 @@ static void put_match(struct bits *b, uint32_t length, uint32_t distance) {
 static uint32_t match_length(const uint8_t *data, size_t at, size_t size, size_t distance) {
     if (distance > at || distance > 32768) return 0;
     uint32_t n = 0;
-    while (at + n < size && n < 258 && data[at + n] == data[at + n - distance]) n++;
+    while (at + n < size && n < 258 && data[at + n] == data[at + n - distance])
+        n++;
     return n;
 }
 
@@ -119,7 +127,8 @@ static bool deflate_fixed(const uint8_t *data, size_t size, size_t row_bytes, st
         s2 = (s2 + s1) % 65521u;
     }
     uint32_t adler = (s2 << 16) | s1;
-    for (int k = 3; k >= 0; k--) put_bits(b, (adler >> (8 * k)) & 0xffu, 8);
+    for (int k = 3; k >= 0; k--)
+        put_bits(b, (adler >> (8 * k)) & 0xffu, 8);
     return !b->failed;
 }
 
@@ -150,7 +159,8 @@ bool fl_png_write(const char *path, const uint32_t *pixels, uint32_t width, uint
     uint8_t *raw = malloc(size);
     if (raw == NULL) return false;
     for (uint32_t y = 0; y < height; y++) {
-        const uint32_t *row = (const uint32_t *)(const void *)((const uint8_t *)pixels + y * pitch_bytes);
+        const uint32_t *row =
+            (const uint32_t *)(const void *)((const uint8_t *)pixels + y * pitch_bytes);
         uint8_t *out = raw + y * row_bytes;
         *out++ = 0; /* filter: none */
         for (uint32_t x = 0; x < width; x++) {

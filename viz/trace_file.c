@@ -35,26 +35,55 @@
 #define NODE_NUMBER_MAX 65536u /* n1..n65536: far beyond any scenario */
 
 enum key {
-    K_OTHER = 0, K_ID, K_T, K_KIND, K_NODE, K_CAUSE, K_INCARNATION, K_TO, K_FROM, K_TYPE,
-    K_SIZE, K_CORRUPT, K_REQ, K_REASON, K_TAG, K_RESTART_AFTER, K_UNTIL, K_UNDO, K_TEXT,
-    K_DELTA, K_OFFSET, K_STATUS, K_FILE, K_SYNC, K_FAULT, K_DETAIL, K_MKIND, K_MTEXT,
-    K_TRACE, K_AFTER, K_ROLE, K_LABEL, K_COUNT
+    K_OTHER = 0,
+    K_ID,
+    K_T,
+    K_KIND,
+    K_NODE,
+    K_CAUSE,
+    K_INCARNATION,
+    K_TO,
+    K_FROM,
+    K_TYPE,
+    K_SIZE,
+    K_CORRUPT,
+    K_REQ,
+    K_REASON,
+    K_TAG,
+    K_RESTART_AFTER,
+    K_UNTIL,
+    K_UNDO,
+    K_TEXT,
+    K_DELTA,
+    K_OFFSET,
+    K_STATUS,
+    K_FILE,
+    K_SYNC,
+    K_FAULT,
+    K_DETAIL,
+    K_MKIND,
+    K_MTEXT,
+    K_TRACE,
+    K_AFTER,
+    K_ROLE,
+    K_LABEL,
+    K_COUNT
 };
 
 enum vtype { V_NONE = 0, V_UINT, V_INT, V_STR, V_TRUE, V_FALSE, V_NULL, V_OTHER };
 
 struct value {
-    uint8_t type;       /* enum vtype; V_NONE: the field is absent */
-    bool escaped;       /* V_STR: the span holds backslash escapes */
-    uint64_t num;       /* V_UINT; V_INT holds an int64 in two's complement */
-    const char *str;    /* V_STR: the characters between the quotes */
+    uint8_t type;    /* enum vtype; V_NONE: the field is absent */
+    bool escaped;    /* V_STR: the span holds backslash escapes */
+    uint64_t num;    /* V_UINT; V_INT holds an int64 in two's complement */
+    const char *str; /* V_STR: the characters between the quotes */
     uint32_t len;
 };
 
-struct node_now {       /* a node's current state while loading */
+struct node_now { /* a node's current state while loading */
     struct fl_tf_change state;
-    bool seen;          /* a state change was appended */
-    uint32_t open_crash;/* fault index, FL_TF_NONE */
+    bool seen;           /* a state change was appended */
+    uint32_t open_crash; /* fault index, FL_TF_NONE */
     uint32_t open_pause;
 };
 
@@ -64,7 +93,7 @@ struct loader {
     struct fl_error *error;
     uint64_t line;
     struct value v[K_COUNT];
-    cJSON *json;        /* the fallback's tree for the current line, or NULL */
+    cJSON *json; /* the fallback's tree for the current line, or NULL */
     size_t events_size, messages_size, changes_size, faults_size, violations_size;
     struct node_now *servers, *clients;
     uint32_t servers_size, clients_size;
@@ -74,8 +103,8 @@ struct loader {
 };
 
 static bool fail(struct loader *l, const char *format, ...) {
-    int n = snprintf(l->error->message, sizeof l->error->message, "%s: line %llu: ",
-                     l->file_name, (unsigned long long)l->line);
+    int n = snprintf(l->error->message, sizeof l->error->message, "%s: line %llu: ", l->file_name,
+                     (unsigned long long)l->line);
     if (n < 0 || (size_t)n >= sizeof l->error->message) return false;
     va_list args;
     va_start(args, format);
@@ -103,7 +132,8 @@ static void *grow(void *array, size_t *size, size_t used, size_t item_bytes) {
 static char *arena_reserve(struct fl_trace_file *t, size_t bytes) {
     if (t->arena_used + bytes > t->arena_size) {
         size_t next = t->arena_size < 4096 ? 4096 : t->arena_size;
-        while (next < t->arena_used + bytes) next *= 2;
+        while (next < t->arena_used + bytes)
+            next *= 2;
         char *p = realloc(t->arena, next);
         if (p == NULL) {
             fprintf(stderr, "faultline: out of memory reading a trace\n");
@@ -130,10 +160,14 @@ static uint32_t hex4(const char *s, bool *ok) {
     for (int i = 0; i < 4; i++) {
         char c = s[i];
         v <<= 4;
-        if (c >= '0' && c <= '9') v |= (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f') v |= (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F') v |= (uint32_t)(c - 'A' + 10);
-        else *ok = false;
+        if (c >= '0' && c <= '9')
+            v |= (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (uint32_t)(c - 'A' + 10);
+        else
+            *ok = false;
     }
     return v;
 }
@@ -280,7 +314,8 @@ static enum key classify(const char *k, uint32_t n) {
 }
 
 static const char *skip_space(const char *p, const char *end) {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+        p++;
     return p;
 }
 
@@ -455,7 +490,8 @@ static struct node_now *node_now(struct loader *l, uint32_t code) {
     uint32_t *size = client ? &l->clients_size : &l->servers_size;
     if (k >= *size) {
         uint32_t next = *size < 16 ? 16 : *size;
-        while (next <= k) next *= 2;
+        while (next <= k)
+            next *= 2;
         struct node_now *p = realloc(*array, next * sizeof *p);
         if (p == NULL) {
             fprintf(stderr, "faultline: out of memory reading a trace\n");
@@ -476,8 +512,7 @@ static struct node_now *node_now(struct loader *l, uint32_t code) {
 
 /* A node field: the raw code, or FL_TF_NONE with an error when it is not a
  * node name (and null is not allowed). */
-static bool need_node(struct loader *l, enum key k, const char *name, bool null_ok,
-                      uint32_t *out) {
+static bool need_node(struct loader *l, enum key k, const char *name, bool null_ok, uint32_t *out) {
     const struct value *v = &l->v[k];
     if (v->type == V_NULL && null_ok) {
         *out = FL_TF_NONE;
@@ -520,9 +555,12 @@ static uint32_t push_fault(struct loader *l, uint8_t kind, const struct fl_tf_ev
                            uint64_t id) {
     struct fl_trace_file *t = l->trace;
     t->faults = grow(t->faults, &l->faults_size, t->fault_count, sizeof *t->faults);
-    t->faults[t->fault_count] = (struct fl_tf_fault){
-        .t_ns = e->t_ns, .end_ns = FL_TF_NEVER, .event_id = id, .kind = kind,
-        .node = e->node, .text = e->text};
+    t->faults[t->fault_count] = (struct fl_tf_fault){.t_ns = e->t_ns,
+                                                     .end_ns = FL_TF_NEVER,
+                                                     .event_id = id,
+                                                     .kind = kind,
+                                                     .node = e->node,
+                                                     .text = e->text};
     return t->fault_count++;
 }
 
@@ -577,9 +615,10 @@ static bool find_copy(struct loader *l, const struct fl_tf_event *e, bool hold, 
     }
     const struct fl_tf_event *send = &t->events[e->cause - 1];
     if (send->node != e->peer || send->peer != e->node) {
-        return fail(l, "expected the %s's \"from\" and \"node\" to be the sender and "
-                    "receiver of send %llu", fl_tf_kind_name(e->kind),
-                    (unsigned long long)e->cause);
+        return fail(l,
+                    "expected the %s's \"from\" and \"node\" to be the sender and "
+                    "receiver of send %llu",
+                    fl_tf_kind_name(e->kind), (unsigned long long)e->cause);
     }
     for (uint32_t m = send->ref; m != FL_TF_NONE; m = t->messages[m].next_copy) {
         const struct fl_tf_message *copy = &t->messages[m];
@@ -595,10 +634,17 @@ static bool find_copy(struct loader *l, const struct fl_tf_event *e, bool hold, 
 static uint32_t new_copy(struct loader *l, const struct fl_tf_event *e, uint64_t id) {
     struct fl_trace_file *t = l->trace;
     t->messages = grow(t->messages, &l->messages_size, t->message_count, sizeof *t->messages);
-    t->messages[t->message_count] = (struct fl_tf_message){
-        .send_id = id, .send_ns = e->t_ns, .end_ns = FL_TF_NEVER, .hold_ns = FL_TF_NEVER,
-        .req = e->req, .from = e->node, .to = e->peer, .size_bytes = (uint32_t)e->a,
-        .copy_of = FL_TF_NONE, .next_copy = FL_TF_NONE, .type = e->type};
+    t->messages[t->message_count] = (struct fl_tf_message){.send_id = id,
+                                                           .send_ns = e->t_ns,
+                                                           .end_ns = FL_TF_NEVER,
+                                                           .hold_ns = FL_TF_NEVER,
+                                                           .req = e->req,
+                                                           .from = e->node,
+                                                           .to = e->peer,
+                                                           .size_bytes = (uint32_t)e->a,
+                                                           .copy_of = FL_TF_NONE,
+                                                           .next_copy = FL_TF_NONE,
+                                                           .type = e->type};
     return t->message_count++;
 }
 
@@ -629,7 +675,8 @@ static bool apply_message(struct loader *l, struct fl_tf_event *e, uint64_t id) 
         t->messages[m].mtext = t->messages[first].mtext;
         t->messages[m].trace_id = t->messages[first].trace_id;
         uint32_t last = first;
-        while (t->messages[last].next_copy != FL_TF_NONE) last = t->messages[last].next_copy;
+        while (t->messages[last].next_copy != FL_TF_NONE)
+            last = t->messages[last].next_copy;
         t->messages[last].next_copy = m;
         e->ref = m;
         e->type = send->type;
@@ -722,10 +769,14 @@ static bool read_kind_fields(struct loader *l, struct fl_tf_event *e) {
             return false;
         }
         if (v[K_TYPE].type != V_NONE) {
-            if (str_is(&v[K_TYPE], "request")) e->type = FL_TF_MSG_REQUEST;
-            else if (str_is(&v[K_TYPE], "reply")) e->type = FL_TF_MSG_REPLY;
-            else if (str_is(&v[K_TYPE], "msg")) e->type = FL_TF_MSG_PLAIN;
-            else return fail(l, "expected \"type\" to be \"request\" or \"reply\"");
+            if (str_is(&v[K_TYPE], "request"))
+                e->type = FL_TF_MSG_REQUEST;
+            else if (str_is(&v[K_TYPE], "reply"))
+                e->type = FL_TF_MSG_REPLY;
+            else if (str_is(&v[K_TYPE], "msg"))
+                e->type = FL_TF_MSG_PLAIN;
+            else
+                return fail(l, "expected \"type\" to be \"request\" or \"reply\"");
         }
         e->req = opt_uint(l, K_REQ);
     }
@@ -738,11 +789,17 @@ static bool read_kind_fields(struct loader *l, struct fl_tf_event *e) {
         if (v[K_CORRUPT].type == V_TRUE) e->flags |= FL_TF_EVENT_CORRUPT;
         break;
     case FL_TF_DROP:
-        if (str_is(&v[K_REASON], "loss")) e->a = FL_TF_DROP_LOSS;
-        else if (str_is(&v[K_REASON], "partition")) e->a = FL_TF_DROP_PARTITION;
-        else if (str_is(&v[K_REASON], "queue_full")) e->a = FL_TF_DROP_QUEUE;
-        else if (str_is(&v[K_REASON], "node_down")) e->a = FL_TF_DROP_DOWN;
-        else return fail(l, "expected \"reason\" of a drop: loss, partition, queue_full or node_down");
+        if (str_is(&v[K_REASON], "loss"))
+            e->a = FL_TF_DROP_LOSS;
+        else if (str_is(&v[K_REASON], "partition"))
+            e->a = FL_TF_DROP_PARTITION;
+        else if (str_is(&v[K_REASON], "queue_full"))
+            e->a = FL_TF_DROP_QUEUE;
+        else if (str_is(&v[K_REASON], "node_down"))
+            e->a = FL_TF_DROP_DOWN;
+        else
+            return fail(l,
+                        "expected \"reason\" of a drop: loss, partition, queue_full or node_down");
         break;
     case FL_TF_TIMER: e->a = opt_uint(l, K_TAG); break;
     case FL_TF_CRASH: e->a = opt_uint(l, K_RESTART_AFTER); break;
@@ -760,11 +817,16 @@ static bool read_kind_fields(struct loader *l, struct fl_tf_event *e) {
         if (v[K_TEXT].type != V_STR) return fail(l, "expected \"text\" describing the net fault");
         break;
     case FL_TF_END:
-        if (str_is(&v[K_REASON], "end")) e->a = FL_STOP_END;
-        else if (str_is(&v[K_REASON], "idle")) e->a = FL_STOP_IDLE;
-        else if (str_is(&v[K_REASON], "violation")) e->a = FL_STOP_VIOLATION;
-        else if (str_is(&v[K_REASON], "budget")) e->a = FL_STOP_BUDGET;
-        else return fail(l, "expected \"reason\" of the end: end, idle, violation or budget");
+        if (str_is(&v[K_REASON], "end"))
+            e->a = FL_STOP_END;
+        else if (str_is(&v[K_REASON], "idle"))
+            e->a = FL_STOP_IDLE;
+        else if (str_is(&v[K_REASON], "violation"))
+            e->a = FL_STOP_VIOLATION;
+        else if (str_is(&v[K_REASON], "budget"))
+            e->a = FL_STOP_BUDGET;
+        else
+            return fail(l, "expected \"reason\" of the end: end, idle, violation or budget");
         break;
     case FL_TF_DISK_WRITE:
     case FL_TF_DISK_READ:
@@ -778,9 +840,13 @@ static bool read_kind_fields(struct loader *l, struct fl_tf_event *e) {
     default: break;
     }
     if (v[K_STATUS].type == V_STR && !str_is(&v[K_STATUS], "ok")) e->flags |= FL_TF_EVENT_FAILED;
-    enum key text_key = e->kind == FL_TF_DISK_FAULT ? K_FAULT
-                        : e->kind >= FL_TF_DISK_WRITE ? K_FILE : K_TEXT;
-    return store_text(l, text_key, text_key == K_TEXT ? "text" : text_key == K_FILE ? "file" : "fault",
+    enum key text_key = e->kind == FL_TF_DISK_FAULT   ? K_FAULT
+                        : e->kind >= FL_TF_DISK_WRITE ? K_FILE
+                                                      : K_TEXT;
+    return store_text(l, text_key,
+                      text_key == K_TEXT   ? "text"
+                      : text_key == K_FILE ? "file"
+                                           : "fault",
                       &e->text);
 }
 
@@ -798,8 +864,9 @@ static bool apply_view(struct loader *l) {
     uint64_t t_ns = 0, after = 0;
     uint32_t code = FL_TF_NONE;
     if (!need_uint(l, K_T, "t", "simulated ns", &t_ns)) return false;
-    if (t_ns < l->last_t_ns) return fail(l, "time %llu is before the previous line's %llu",
-                                        (unsigned long long)t_ns, (unsigned long long)l->last_t_ns);
+    if (t_ns < l->last_t_ns)
+        return fail(l, "time %llu is before the previous line's %llu", (unsigned long long)t_ns,
+                    (unsigned long long)l->last_t_ns);
     if (!need_uint(l, K_AFTER, "after", "the id of the event it follows", &after)) return false;
     if (after == 0 || after > t->event_count) {
         return fail(l, "expected \"after\" to be the id of an earlier event, found %llu",
@@ -827,8 +894,8 @@ static bool apply_line(struct loader *l) {
     }
     if (!need_uint(l, K_T, "t", "simulated ns", &t_ns)) return false;
     if (t_ns < l->last_t_ns) {
-        return fail(l, "time %llu is before the previous record's %llu",
-                    (unsigned long long)t_ns, (unsigned long long)l->last_t_ns);
+        return fail(l, "time %llu is before the previous record's %llu", (unsigned long long)t_ns,
+                    (unsigned long long)l->last_t_ns);
     }
     uint8_t kind = kind_code(&v[K_KIND]);
     if (kind == 0) return fail(l, "expected \"kind\" to be a record kind (start, send, ...)");
@@ -837,8 +904,12 @@ static bool apply_line(struct loader *l) {
         return fail(l, "expected \"cause\" to be an earlier record, found %llu >= id %llu",
                     (unsigned long long)cause, (unsigned long long)id);
     }
-    struct fl_tf_event e = {.t_ns = t_ns, .cause = cause, .node = FL_TF_NONE,
-                            .peer = FL_TF_NONE, .ref = FL_TF_NONE, .kind = kind};
+    struct fl_tf_event e = {.t_ns = t_ns,
+                            .cause = cause,
+                            .node = FL_TF_NONE,
+                            .peer = FL_TF_NONE,
+                            .ref = FL_TF_NONE,
+                            .kind = kind};
     if (v[K_NODE].type == V_NONE) return fail(l, "expected \"node\" (a node name or null)");
     if (!need_node(l, K_NODE, "node", true, &e.node)) return false;
     if (!read_kind_fields(l, &e)) return false;
@@ -857,12 +928,10 @@ static bool apply_line(struct loader *l) {
         stored->ref = push_fault(l, FL_TF_FAULT_CLOCK_JUMP, stored, id);
         t->faults[stored->ref].value = (int64_t)stored->a;
         return true;
-    case FL_TF_DISK_FAULT:
-        stored->ref = push_fault(l, FL_TF_FAULT_DISK, stored, id);
-        return true;
+    case FL_TF_DISK_FAULT: stored->ref = push_fault(l, FL_TF_FAULT_DISK, stored, id); return true;
     case FL_TF_VIOLATION:
-        t->violations = grow(t->violations, &l->violations_size, t->violation_count,
-                             sizeof *t->violations);
+        t->violations =
+            grow(t->violations, &l->violations_size, t->violation_count, sizeof *t->violations);
         stored->ref = t->violation_count;
         t->violations[t->violation_count++] = (struct fl_tf_violation){
             .event_id = id, .t_ns = t_ns, .node = stored->node, .text = stored->text};
@@ -898,7 +967,8 @@ static void finish(struct loader *l) {
         t->messages[i].from = renumber(l, t->messages[i].from);
         t->messages[i].to = renumber(l, t->messages[i].to);
     }
-    for (uint32_t i = 0; i < t->fault_count; i++) t->faults[i].node = renumber(l, t->faults[i].node);
+    for (uint32_t i = 0; i < t->fault_count; i++)
+        t->faults[i].node = renumber(l, t->faults[i].node);
     for (uint32_t i = 0; i < t->violation_count; i++) {
         t->violations[i].node = renumber(l, t->violations[i].node);
     }
@@ -965,9 +1035,9 @@ bool fl_tf_load_memory(struct fl_trace_file *trace, const char *text, size_t siz
         if (!scan_line(&l, p, line_end)) {
             trace->counts.fallback_lines++;
             if (!parse_line_json(&l, p, line_end)) {
-                ok = newline == NULL
-                         ? fail(&l, "expected a complete JSON object: the file ends inside this line (cut short?)")
-                         : fail(&l, "expected one JSON object on the line");
+                ok = newline == NULL ? fail(&l, "expected a complete JSON object: the file ends "
+                                                "inside this line (cut short?)")
+                                     : fail(&l, "expected one JSON object on the line");
                 break;
             }
         }
@@ -1061,10 +1131,10 @@ const char *fl_tf_node_name(const struct fl_trace_file *trace, uint32_t node) {
 
 const char *fl_tf_kind_name(uint8_t kind) {
     static const char *const names[] = {
-        "?",         "start",      "send",     "deliver",       "drop",      "duplicate",
-        "timer",     "crash",      "restart",  "pause",         "resume",    "net",
-        "clock_jump", "annotate",  "violation", "end",          "hold",      "disk_write",
-        "disk_read", "disk_truncate", "disk_sync", "disk_synced", "disk_fault",
+        "?",          "start",         "send",      "deliver",     "drop",       "duplicate",
+        "timer",      "crash",         "restart",   "pause",       "resume",     "net",
+        "clock_jump", "annotate",      "violation", "end",         "hold",       "disk_write",
+        "disk_read",  "disk_truncate", "disk_sync", "disk_synced", "disk_fault",
     };
     _Static_assert(sizeof names / sizeof names[0] == FL_TF_KIND_LAST + 1, "one name per kind");
     return kind <= FL_TF_KIND_LAST ? names[kind] : "?";
@@ -1089,8 +1159,10 @@ uint64_t fl_tf_event_at(const struct fl_trace_file *trace, uint64_t t_ns) {
     uint64_t lo = 0, hi = trace->event_count;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (trace->events[mid].t_ns < t_ns) lo = mid + 1;
-        else hi = mid;
+        if (trace->events[mid].t_ns < t_ns)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -1099,8 +1171,10 @@ uint32_t fl_tf_message_at(const struct fl_trace_file *trace, uint64_t t_ns) {
     uint32_t lo = 0, hi = trace->message_count;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (trace->messages[mid].send_ns < t_ns) lo = mid + 1;
-        else hi = mid;
+        if (trace->messages[mid].send_ns < t_ns)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -1112,8 +1186,10 @@ const struct fl_tf_change *fl_tf_node_state(const struct fl_trace_file *trace, u
     uint32_t first = lo;
     while (lo < hi) { /* the first change after t */
         uint32_t mid = lo + (hi - lo) / 2;
-        if (trace->changes[mid].t_ns <= t_ns) lo = mid + 1;
-        else hi = mid;
+        if (trace->changes[mid].t_ns <= t_ns)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo == first ? NULL : &trace->changes[lo - 1];
 }

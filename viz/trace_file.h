@@ -37,8 +37,8 @@
 
 #include "faultline/faultline.h" /* struct fl_error */
 
-#define FL_TF_NONE UINT32_MAX      /* no node, no message, no index */
-#define FL_TF_NEVER UINT64_MAX     /* a time that did not come before the end */
+#define FL_TF_NONE UINT32_MAX  /* no node, no message, no index */
+#define FL_TF_NEVER UINT64_MAX /* a time that did not come before the end */
 
 /* The record kinds, numbered as the engine numbers them (enum fl_trace_kind
  * in sim/trace.h), so a kind read from a file and one emitted agree. */
@@ -99,19 +99,19 @@ enum fl_tf_drop_reason {
  * `fault` (disk_fault: the fault's name), else 0. */
 struct fl_tf_event {
     uint64_t t_ns;
-    uint64_t cause;   /* id of the causing event, 0 for none */
+    uint64_t cause; /* id of the causing event, 0 for none */
     uint64_t a;
     uint64_t b;
-    uint32_t node;    /* FL_TF_NONE for world events */
-    uint32_t peer;    /* the other node of a message, else FL_TF_NONE */
-    uint32_t ref;     /* send, deliver, drop, duplicate, hold: the copy's index in
-                         messages; crash, pause, net, clock_jump, disk_fault: the
-                         index in faults; violation: in violations; else FL_TF_NONE */
-    uint32_t text;    /* arena offset */
-    uint64_t req;     /* request id, 0 for none */
-    uint8_t kind;     /* enum fl_tf_kind */
-    uint8_t type;     /* enum fl_tf_msg_type, messages only */
-    uint8_t flags;    /* FL_TF_EVENT_* */
+    uint32_t node; /* FL_TF_NONE for world events */
+    uint32_t peer; /* the other node of a message, else FL_TF_NONE */
+    uint32_t ref;  /* send, deliver, drop, duplicate, hold: the copy's index in
+                      messages; crash, pause, net, clock_jump, disk_fault: the
+                      index in faults; violation: in violations; else FL_TF_NONE */
+    uint32_t text; /* arena offset */
+    uint64_t req;  /* request id, 0 for none */
+    uint8_t kind;  /* enum fl_tf_kind */
+    uint8_t type;  /* enum fl_tf_msg_type, messages only */
+    uint8_t flags; /* FL_TF_EVENT_* */
 };
 
 enum fl_tf_fate {
@@ -123,13 +123,13 @@ enum fl_tf_fate {
 /* One copy of a message on the wire: a send makes one, a duplicate record a
  * second (copy_of then names the first). Sorted by send time (file order). */
 struct fl_tf_message {
-    uint64_t send_id;    /* the send event */
+    uint64_t send_id; /* the send event */
     uint64_t send_ns;
-    uint64_t end_id;     /* the deliver or drop event, 0 while in flight */
-    uint64_t end_ns;     /* its time; FL_TF_NEVER while in flight */
-    uint64_t hold_ns;    /* when it reached a held link; FL_TF_NEVER if never held */
-    uint64_t req;        /* request id, 0 for none */
-    uint64_t trace_id;   /* the model's business trace id, 0 for none */
+    uint64_t end_id;   /* the deliver or drop event, 0 while in flight */
+    uint64_t end_ns;   /* its time; FL_TF_NEVER while in flight */
+    uint64_t hold_ns;  /* when it reached a held link; FL_TF_NEVER if never held */
+    uint64_t req;      /* request id, 0 for none */
+    uint64_t trace_id; /* the model's business trace id, 0 for none */
     uint32_t from;
     uint32_t to;
     uint32_t size_bytes;
@@ -147,13 +147,13 @@ struct fl_tf_message {
  * snapshot, so the state at time T is the last change at or before T. */
 struct fl_tf_change {
     uint64_t t_ns;
-    uint64_t event_id;   /* the event that made it (for a view: its `after`) */
+    uint64_t event_id;        /* the event that made it (for a view: its `after`) */
     uint64_t paused_until_ns; /* when paused */
     uint32_t node;
-    uint32_t role;       /* arena offset, "" for none */
-    uint32_t label;      /* arena offset */
+    uint32_t role;  /* arena offset, "" for none */
+    uint32_t label; /* arena offset */
     uint32_t incarnation;
-    bool up;             /* started and not crashed */
+    bool up; /* started and not crashed */
     bool paused;
 };
 
@@ -170,58 +170,58 @@ enum fl_tf_fault_kind {
  * crash's restart; a pause's resume. */
 struct fl_tf_fault {
     uint64_t t_ns;
-    uint64_t end_ns;     /* FL_TF_NEVER: lasts to the end of the run (or instant) */
+    uint64_t end_ns; /* FL_TF_NEVER: lasts to the end of the run (or instant) */
     uint64_t event_id;
-    uint64_t end_id;     /* 0 for none */
-    int64_t value;       /* clock jump: delta_ns; crash: restart_after_ns */
-    uint32_t node;       /* FL_TF_NONE for net faults */
-    uint32_t text;       /* arena offset */
-    uint8_t kind;        /* enum fl_tf_fault_kind */
+    uint64_t end_id; /* 0 for none */
+    int64_t value;   /* clock jump: delta_ns; crash: restart_after_ns */
+    uint32_t node;   /* FL_TF_NONE for net faults */
+    uint32_t text;   /* arena offset */
+    uint8_t kind;    /* enum fl_tf_fault_kind */
 };
 
 struct fl_tf_violation {
     uint64_t event_id;
     uint64_t t_ns;
-    uint32_t node;       /* FL_TF_NONE for a world check */
-    uint32_t text;       /* "check: message" */
+    uint32_t node; /* FL_TF_NONE for a world check */
+    uint32_t text; /* "check: message" */
 };
 
 struct fl_tf_counts {
-    uint64_t sends;      /* send records (fl_result.messages_sent) */
+    uint64_t sends; /* send records (fl_result.messages_sent) */
     uint64_t delivers;
     uint64_t drops;
     uint64_t duplicates;
     uint64_t holds;
     uint64_t corrupt;
-    uint64_t views;      /* view lines */
+    uint64_t views;          /* view lines */
     uint64_t fallback_lines; /* lines the fast scanner left to cJSON */
     uint64_t drops_by_reason[4];
 };
 
 struct fl_trace_file {
-    struct fl_tf_event *events;     /* event_count, in id order */
+    struct fl_tf_event *events; /* event_count, in id order */
     uint64_t event_count;
     struct fl_tf_message *messages; /* message_count copies, by send time */
     uint32_t message_count;
-    uint64_t flight_ns_max;         /* the longest send-to-end of a copy that ended:
-                                       copies alive at T were sent after T - this */
-    struct fl_tf_change *changes;   /* change_count, grouped by node, by time in each */
+    uint64_t flight_ns_max;       /* the longest send-to-end of a copy that ended:
+                                     copies alive at T were sent after T - this */
+    struct fl_tf_change *changes; /* change_count, grouped by node, by time in each */
     uint32_t change_count;
-    uint32_t *node_changes_first;   /* node_count + 1: node k's changes are
-                                       [first[k], first[k+1]) */
+    uint32_t *node_changes_first; /* node_count + 1: node k's changes are
+                                     [first[k], first[k+1]) */
     struct fl_tf_fault *faults;
     uint32_t fault_count;
     struct fl_tf_violation *violations;
     uint32_t violation_count;
-    uint32_t server_count;          /* n1..nN */
-    uint32_t client_count;          /* c1..cM */
-    uint32_t node_count;            /* servers, then clients */
-    uint32_t *node_names;           /* node_count arena offsets: "n1", "c2" */
-    uint64_t end_ns;                /* the end record's time */
+    uint32_t server_count; /* n1..nN */
+    uint32_t client_count; /* c1..cM */
+    uint32_t node_count;   /* servers, then clients */
+    uint32_t *node_names;  /* node_count arena offsets: "n1", "c2" */
+    uint64_t end_ns;       /* the end record's time */
     uint64_t end_id;
-    uint8_t end_reason;             /* enum fl_stop */
+    uint8_t end_reason; /* enum fl_stop */
     struct fl_tf_counts counts;
-    char *arena;                    /* every string, NUL-terminated */
+    char *arena; /* every string, NUL-terminated */
     size_t arena_used;
     size_t arena_size;
 };

@@ -40,10 +40,10 @@ enum link_state { LINK_OPEN = 0, LINK_CUT = 1, LINK_HELD = 2 };
  * every machine, and costs no call per primitive into a renderer. */
 struct pen {
     uint32_t *pixels;
-    int width, height, pitch; /* pitch in pixels */
+    int width, height, pitch;               /* pitch in pixels */
     int clip_x0, clip_y0, clip_x1, clip_y1; /* drawable: [x0, x1) x [y0, y1) */
     uint32_t rgb;
-    uint8_t alpha;            /* 255: opaque; less: blended over what is there */
+    uint8_t alpha; /* 255: opaque; less: blended over what is there */
 };
 
 static void set_color(struct pen *r, uint32_t rgb, uint8_t alpha) {
@@ -81,7 +81,8 @@ static void fill_rect(struct pen *r, int x, int y, int w, int h) {
     uint32_t c = 0xff000000u | r->rgb;
     for (int yy = y0; yy < y1; yy++) {
         uint32_t *row = &r->pixels[(size_t)yy * (size_t)r->pitch];
-        for (int xx = x0; xx < x1; xx++) row[xx] = r->alpha == 255 ? c : blend(row[xx], c, r->alpha);
+        for (int xx = x0; xx < x1; xx++)
+            row[xx] = r->alpha == 255 ? c : blend(row[xx], c, r->alpha);
     }
 }
 
@@ -130,8 +131,10 @@ static void pen_rect_outline(struct pen *r, const SDL_Rect *rect) {
 
 static int isqrt(int v) {
     int s = (int)sqrt((double)v);
-    while (s * s > v) s--;
-    while ((s + 1) * (s + 1) <= v) s++;
+    while (s * s > v)
+        s--;
+    while ((s + 1) * (s + 1) <= v)
+        s++;
     return s;
 }
 
@@ -173,7 +176,7 @@ static void dashed_line(struct pen *r, int x0, int y0, int x1, int y1, int on, i
     for (double s = 0; s < length; s += on + off) {
         double e = s + on < length ? s + on : length;
         pen_line(r, x0 + (int)(dx * s / length), y0 + (int)(dy * s / length),
-                           x0 + (int)(dx * e / length), y0 + (int)(dy * e / length));
+                 x0 + (int)(dx * e / length), y0 + (int)(dy * e / length));
     }
 }
 
@@ -210,10 +213,14 @@ static bool in_rect(const struct fl_viz_rect *rect, int x, int y) {
 
 void fl_viz_format_time(uint64_t t_ns, char *out, size_t out_size) {
     unsigned long long t = (unsigned long long)t_ns;
-    if (t < 1000ull) snprintf(out, out_size, "%llu ns", t);
-    else if (t < 1000000ull) snprintf(out, out_size, "%llu.%03llu us", t / 1000, t % 1000);
-    else if (t < 1000000000ull) snprintf(out, out_size, "%llu.%03llu ms", t / 1000000, t / 1000 % 1000);
-    else snprintf(out, out_size, "%llu.%03llu s", t / 1000000000, t / 1000000 % 1000);
+    if (t < 1000ull)
+        snprintf(out, out_size, "%llu ns", t);
+    else if (t < 1000000ull)
+        snprintf(out, out_size, "%llu.%03llu us", t / 1000, t % 1000);
+    else if (t < 1000000000ull)
+        snprintf(out, out_size, "%llu.%03llu ms", t / 1000000, t / 1000 % 1000);
+    else
+        snprintf(out, out_size, "%llu.%03llu s", t / 1000000000, t / 1000000 % 1000);
 }
 
 /* ---- text ------------------------------------------------------------------ */
@@ -235,8 +242,10 @@ static int text_n(struct fl_viz *viz, struct pen *r, int x, int y, uint32_t rgb,
         for (int row = 0; row < FL_FONT_ROWS; row++) {
             for (int col = 0; col < FL_FONT_COLS; col++) {
                 if (!((glyph[row] >> (FL_FONT_COLS - 1 - col)) & 1u)) continue;
-                if (scale == 1) pen_point(r, gx + col, y + row);
-                else fill_rect(r, gx + col * scale, y + row * scale, scale, scale);
+                if (scale == 1)
+                    pen_point(r, gx + col, y + row);
+                else
+                    fill_rect(r, gx + col * scale, y + row * scale, scale, scale);
             }
         }
     }
@@ -254,8 +263,8 @@ uint32_t fl_viz_role_color(const char *role) {
         const char *role;
         uint32_t rgb;
     } known[] = {
-        {"leader", 0xf2c12eu},  {"candidate", 0xf28c28u}, {"follower", 0x4a7fd6u},
-        {"idle", 0x4caf6au},    {"busy", 0xb05fd0u},      {"", 0x5d7183u},
+        {"leader", 0xf2c12eu}, {"candidate", 0xf28c28u}, {"follower", 0x4a7fd6u},
+        {"idle", 0x4caf6au},   {"busy", 0xb05fd0u},      {"", 0x5d7183u},
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
         if (strcmp(role, known[i].role) == 0) return known[i].rgb;
@@ -449,7 +458,8 @@ void fl_viz_tick(struct fl_viz *viz, double wall_s) {
 }
 
 void fl_viz_zoom(struct fl_viz *viz, int steps) {
-    for (; steps > 0; steps--) viz->span_ns = viz->span_ns / 2 < 100 ? 100 : viz->span_ns / 2;
+    for (; steps > 0; steps--)
+        viz->span_ns = viz->span_ns / 2 < 100 ? 100 : viz->span_ns / 2;
     for (; steps < 0; steps++) {
         if (viz->span_ns > viz->trace->end_ns) break;
         viz->span_ns *= 2;
@@ -464,7 +474,8 @@ static void jump_to_fault(struct fl_viz *viz) {
         return;
     }
     uint32_t i = 0;
-    while (i < t->fault_count && t->faults[i].event_id <= viz->event) i++;
+    while (i < t->fault_count && t->faults[i].event_id <= viz->event)
+        i++;
     if (i == t->fault_count) i = 0; /* past the last one: around to the first */
     const struct fl_tf_fault *f = &t->faults[i];
     viz->event = f->event_id;
@@ -581,8 +592,8 @@ static void alive_range(const struct fl_viz *viz, uint64_t t_ns, uint32_t *first
 
 /* A copy's position along its link at t, 0 (sender) .. 1 (receiver); false
  * when it is not shown at t. *dead: it is a drop's x. */
-static bool message_fraction(const struct fl_viz *viz, const struct fl_tf_message *m,
-                             uint64_t t_ns, double *f, bool *dead) {
+static bool message_fraction(const struct fl_viz *viz, const struct fl_tf_message *m, uint64_t t_ns,
+                             double *f, bool *dead) {
     *dead = false;
     if (m->send_ns > t_ns) return false;
     if (m->fate == FL_TF_FATE_IN_FLIGHT) {
@@ -764,7 +775,8 @@ static void panel_line(struct fl_viz *viz, struct pen *r, int *y, uint32_t rgb, 
         /* Break after the last space that fits, unless the word is too long. */
         if (at + take < n && s[at + take] != ' ') {
             size_t space = take;
-            while (space > 0 && s[at + space - 1] != ' ') space--;
+            while (space > 0 && s[at + space - 1] != ' ')
+                space--;
             if (space > 0) take = space;
         }
         memcpy(piece, s + at, take);
@@ -772,7 +784,8 @@ static void panel_line(struct fl_viz *viz, struct pen *r, int *y, uint32_t rgb, 
         text(viz, r, p->x + 8, *y, rgb, piece);
         *y += CELL_H + 2;
         at += take;
-        while (at < n && s[at] == ' ') at++;
+        while (at < n && s[at] == ' ')
+            at++;
     } while (at < n);
 }
 
@@ -906,7 +919,8 @@ static void draw_summary_panel(struct fl_viz *viz, struct pen *r, int *y) {
         if (f->kind == FL_TF_FAULT_NET) {
             panel_line(viz, r, y, FL_VIZ_COLOR_CUT, fl_tf_str(t, f->text));
         } else {
-            snprintf(line, sizeof line, "%s %s", f->kind == FL_TF_FAULT_CRASH ? "crashed" : "paused",
+            snprintf(line, sizeof line, "%s %s",
+                     f->kind == FL_TF_FAULT_CRASH ? "crashed" : "paused",
                      fl_tf_node_name(t, f->node));
             panel_line(viz, r, y, 0xb0b0b0u, line);
         }
@@ -921,9 +935,12 @@ static void draw_panel(struct fl_viz *viz, struct pen *r) {
     set_color(r, 0x303644u, 255);
     pen_line(r, p->x, p->y, p->x, p->y + p->h - 1);
     int y = p->y + 8;
-    if (viz->selected_message != FL_TF_NONE) draw_message_panel(viz, r, &y);
-    else if (viz->selected_node != FL_TF_NONE) draw_node_panel(viz, r, &y);
-    else draw_summary_panel(viz, r, &y);
+    if (viz->selected_message != FL_TF_NONE)
+        draw_message_panel(viz, r, &y);
+    else if (viz->selected_node != FL_TF_NONE)
+        draw_node_panel(viz, r, &y);
+    else
+        draw_summary_panel(viz, r, &y);
 }
 
 /* ---- drawing: the cluster --------------------------------------------------------- */
@@ -1086,7 +1103,8 @@ static void draw_lanes(struct fl_viz *viz, struct pen *r) {
     const struct fl_trace_file *t = viz->trace;
     int x0, x1, y0, y1;
     lanes_box(viz, &x0, &x1, &y0, &y1);
-    int label_h = t->node_count > 0 && (y1 - y0) / (int)t->node_count < CELL_H ? 1 : FL_VIZ_TEXT_SCALE;
+    int label_h =
+        t->node_count > 0 && (y1 - y0) / (int)t->node_count < CELL_H ? 1 : FL_VIZ_TEXT_SCALE;
     for (uint32_t k = 0; k < t->node_count; k++) {
         int y = fl_viz_lane_y(viz, k);
         set_color(r, k == viz->selected_node ? 0x8090a8u : 0x3a4050u, 255);
@@ -1114,7 +1132,8 @@ static void draw_fault_marks(struct fl_viz *viz, struct pen *r, uint64_t t0, uin
         const struct fl_tf_fault *f = &t->faults[i];
         uint64_t end = f->end_ns == FL_TF_NEVER ? t->end_ns : f->end_ns;
         if (end < t0 && f->kind != FL_TF_FAULT_CLOCK_JUMP && f->kind != FL_TF_FAULT_DISK) continue;
-        if (f->t_ns < t0 && (f->kind == FL_TF_FAULT_CLOCK_JUMP || f->kind == FL_TF_FAULT_DISK)) continue;
+        if (f->t_ns < t0 && (f->kind == FL_TF_FAULT_CLOCK_JUMP || f->kind == FL_TF_FAULT_DISK))
+            continue;
         int xa = fl_viz_time_x(viz, f->t_ns < t0 ? t0 : f->t_ns);
         int xb = fl_viz_time_x(viz, end > t1 ? t1 : end);
         if (xb <= xa) xb = xa + 2;
@@ -1135,7 +1154,7 @@ static void draw_fault_marks(struct fl_viz *viz, struct pen *r, uint64_t t0, uin
         } else if (f->kind == FL_TF_FAULT_PAUSE) {
             set_color(r, 0x8a8a8au, 200);
             for (int x = xa; x < xb; x++) {
-                if (((x) & 7) < 3) pen_line(r, x, y - half, x, y + half);
+                if (((x)&7) < 3) pen_line(r, x, y - half, x, y + half);
             }
         } else {
             set_color(r, f->kind == FL_TF_FAULT_CLOCK_JUMP ? 0xb05fd0u : 0xf28c28u, 255);
@@ -1198,10 +1217,11 @@ static void draw_arrow(struct fl_viz *viz, struct pen *r, const struct fl_tf_mes
     const struct fl_trace_file *t = viz->trace;
     int xa = fl_viz_time_x(viz, m->send_ns), ya = fl_viz_lane_y(viz, m->from);
     int yb = fl_viz_lane_y(viz, m->to);
-    uint32_t color = selected ? FL_VIZ_COLOR_SELECTED
+    uint32_t color = selected                        ? FL_VIZ_COLOR_SELECTED
                      : m->fate == FL_TF_FATE_DROPPED ? FL_VIZ_COLOR_CUT
-                     : m->corrupt ? 0xe377c2u
-                     : viz->filter_trace_id != 0 ? 0xf2c12eu : FL_VIZ_COLOR_MESSAGE;
+                     : m->corrupt                    ? 0xe377c2u
+                     : viz->filter_trace_id != 0     ? 0xf2c12eu
+                                                     : FL_VIZ_COLOR_MESSAGE;
     set_color(r, color, 255);
     if (m->fate == FL_TF_FATE_IN_FLIGHT) {
         int xb = fl_viz_time_x(viz, t->end_ns);
@@ -1216,10 +1236,14 @@ static void draw_arrow(struct fl_viz *viz, struct pen *r, const struct fl_tf_mes
         cross(r, xa + 6, yc, 3);
         return;
     }
-    if (selected) thick_line(r, xa, ya, xb, yb);
-    else pen_line(r, xa, ya, xb, yb);
-    if (m->fate == FL_TF_FATE_DROPPED) cross(r, xb, yb, 4);
-    else arrow_head(r, xa, ya, xb, yb);
+    if (selected)
+        thick_line(r, xa, ya, xb, yb);
+    else
+        pen_line(r, xa, ya, xb, yb);
+    if (m->fate == FL_TF_FATE_DROPPED)
+        cross(r, xb, yb, 4);
+    else
+        arrow_head(r, xa, ya, xb, yb);
 }
 
 static void draw_arrows(struct fl_viz *viz, struct pen *r, uint64_t t0, uint64_t t1) {
@@ -1233,7 +1257,8 @@ static void draw_arrows(struct fl_viz *viz, struct pen *r, uint64_t t0, uint64_t
     uint32_t n = t->node_count;
     int *last_x = n <= LINKS_NODES_MAX ? malloc(sizeof *last_x * 2 * (size_t)n * n) : NULL;
     if (last_x != NULL) {
-        for (size_t k = 0; k < 2 * (size_t)n * n; k++) last_x[k] = INT32_MIN;
+        for (size_t k = 0; k < 2 * (size_t)n * n; k++)
+            last_x[k] = INT32_MIN;
     }
     for (uint32_t i = first; i < last; i += stride) {
         const struct fl_tf_message *m = &t->messages[i];
@@ -1242,8 +1267,9 @@ static void draw_arrows(struct fl_viz *viz, struct pen *r, uint64_t t0, uint64_t
         if (last_x != NULL) {
             size_t pair = 2 * ((size_t)m->from * n + m->to);
             int xa = fl_viz_time_x(viz, m->send_ns);
-            int xb = m->fate == FL_TF_FATE_IN_FLIGHT ? INT32_MAX : fl_viz_time_x(viz, m->end_ns) +
-                                                                   (m->fate == FL_TF_FATE_DROPPED);
+            int xb = m->fate == FL_TF_FATE_IN_FLIGHT
+                         ? INT32_MAX
+                         : fl_viz_time_x(viz, m->end_ns) + (m->fate == FL_TF_FATE_DROPPED);
             if (last_x[pair] == xa && last_x[pair + 1] == xb) continue;
             last_x[pair] = xa;
             last_x[pair + 1] = xb;
@@ -1269,8 +1295,8 @@ static void draw_violation(struct fl_viz *viz, struct pen *r, uint64_t t0, uint6
         pen_line(r, x + 1, y0 - 4, x + 1, y1);
         if (v->node != FL_TF_NONE) fill_circle(r, x, fl_viz_lane_y(viz, v->node), 6);
         const char *label = "violation";
-        text(viz, r, x - (int)strlen(label) * CELL_W - 4, y0 - CELL_H - 2 > viz->layout.diagram.y
-                                                        ? y0 - CELL_H - 2 : viz->layout.diagram.y + 2,
+        text(viz, r, x - (int)strlen(label) * CELL_W - 4,
+             y0 - CELL_H - 2 > viz->layout.diagram.y ? y0 - CELL_H - 2 : viz->layout.diagram.y + 2,
              FL_VIZ_COLOR_CUT, label);
     }
 }
@@ -1344,8 +1370,8 @@ static void draw_overview(struct fl_viz *viz, struct pen *r) {
     fl_viz_window(viz, &t0, &t1);
     set_color(r, 0x8090a8u, 255);
     uint64_t end = t->end_ns > 0 ? t->end_ns : 1;
-    SDL_Rect window = {overview_x(viz, t0), o->y + 1, overview_x(viz, t1 > end ? end : t1) -
-                       overview_x(viz, t0) + 1, o->h - 2};
+    SDL_Rect window = {overview_x(viz, t0), o->y + 1,
+                       overview_x(viz, t1 > end ? end : t1) - overview_x(viz, t0) + 1, o->h - 2};
     pen_rect_outline(r, &window);
     int x = overview_x(viz, viz->t_ns);
     set_color(r, 0xffe066u, 255);
@@ -1353,8 +1379,11 @@ static void draw_overview(struct fl_viz *viz, struct pen *r) {
 }
 
 void fl_viz_render(struct fl_viz *viz, uint32_t *pixels, int pitch_pixels) {
-    struct pen pen = {.pixels = pixels, .width = viz->width, .height = viz->height,
-                      .pitch = pitch_pixels, .alpha = 255};
+    struct pen pen = {.pixels = pixels,
+                      .width = viz->width,
+                      .height = viz->height,
+                      .pitch = pitch_pixels,
+                      .alpha = 255};
     struct pen *renderer = &pen;
     assert(pitch_pixels >= viz->width);
     set_color(renderer, FL_VIZ_COLOR_BACKGROUND, 255);

@@ -8,9 +8,9 @@
  * embedded font): the window uploads the buffer to a texture, a screenshot
  * writes it to a file, a test reads its pixels. No display is needed, the
  * pixels are the same on every machine, and a primitive costs no call into
- * SDL (SDL's software renderer measured 20 ms a frame for the same drawing). Input (keys, clicks) is
- * applied with the fl_viz_key / fl_viz_click functions, so the interactive
- * window and the tests drive the same code.
+ * SDL (SDL's software renderer measured 20 ms a frame for the same drawing). Input (keys, clicks)
+ * is applied with the fl_viz_key / fl_viz_click functions, so the interactive window and the tests
+ * drive the same code.
  *
  * The frame, top to bottom:
  *   - a status line: the trace, the cursor's time and event, speed, filter;
@@ -43,42 +43,42 @@
 #include "trace_file.h"
 
 #define FL_VIZ_DRAW_MAX 20000u /* arrows, and marks, drawn per frame at most */
-#define FL_VIZ_TEXT_SCALE 2     /* the font's 6x8 cell drawn 12x16, for a projector */
+#define FL_VIZ_TEXT_SCALE 2    /* the font's 6x8 cell drawn 12x16, for a projector */
 
 struct fl_viz_rect {
     int x, y, w, h;
 };
 
 struct fl_viz_layout {
-    struct fl_viz_rect status;   /* the top line */
-    struct fl_viz_rect cluster;  /* the ring */
-    struct fl_viz_rect panel;    /* details */
-    struct fl_viz_rect diagram;  /* space-time lanes */
-    struct fl_viz_rect overview; /* the whole run, for scrubbing */
-    struct fl_viz_rect help;     /* the bottom line */
+    struct fl_viz_rect status;                           /* the top line */
+    struct fl_viz_rect cluster;                          /* the ring */
+    struct fl_viz_rect panel;                            /* details */
+    struct fl_viz_rect diagram;                          /* space-time lanes */
+    struct fl_viz_rect overview;                         /* the whole run, for scrubbing */
+    struct fl_viz_rect help;                             /* the bottom line */
     int ring_cx, ring_cy, ring_rx, ring_ry, disc_radius; /* nodes on an ellipse */
-    int lane_label_w;            /* node names left of the lanes */
+    int lane_label_w;                                    /* node names left of the lanes */
 };
 
 struct fl_viz {
     const struct fl_trace_file *trace;
-    char title[128];           /* shown in the status line: the trace's file name */
-    int width, height;         /* pixels */
+    char title[128];   /* shown in the status line: the trace's file name */
+    int width, height; /* pixels */
     struct fl_viz_layout layout;
-    uint64_t t_ns;             /* the cursor */
-    uint64_t event;            /* events at or before the cursor: the "current" is event - 1 */
-    uint64_t span_ns;          /* the diagram's window width */
-    uint64_t window_t0_ns;     /* the window's start (clamped to the run when drawn) */
-    double speed;              /* simulated ns per second of playback */
+    uint64_t t_ns;         /* the cursor */
+    uint64_t event;        /* events at or before the cursor: the "current" is event - 1 */
+    uint64_t span_ns;      /* the diagram's window width */
+    uint64_t window_t0_ns; /* the window's start (clamped to the run when drawn) */
+    double speed;          /* simulated ns per second of playback */
     bool playing;
     uint32_t selected_node;    /* FL_TF_NONE for none */
     uint32_t selected_message; /* a message copy's index, FL_TF_NONE for none */
     uint64_t filter_trace_id;  /* 0: no filter; else only its messages are drawn */
     bool filter_by_req;        /* the filter compares req rather than trace_id */
     bool quit;
-    bool dragging;             /* a drag on the overview moves the cursor */
-    char note[160];            /* a one-line message on the status line ("no violation") */
-    uint64_t *density;         /* the overview's events per pixel column, made when drawn */
+    bool dragging;     /* a drag on the overview moves the cursor */
+    char note[160];    /* a one-line message on the status line ("no violation") */
+    uint64_t *density; /* the overview's events per pixel column, made when drawn */
     int density_columns;
     uint64_t density_peak;
 };
@@ -122,8 +122,8 @@ void fl_viz_window(const struct fl_viz *viz, uint64_t *t0_ns, uint64_t *t1_ns);
 uint32_t fl_viz_role_color(const char *role);
 #define FL_VIZ_COLOR_CRASHED 0x6e6e6eu
 #define FL_VIZ_COLOR_BACKGROUND 0x14161cu
-#define FL_VIZ_COLOR_CUT 0xe03c3cu       /* cut links, drops, the violation */
-#define FL_VIZ_COLOR_MESSAGE 0x9ab8d8u   /* arrows of delivered messages */
+#define FL_VIZ_COLOR_CUT 0xe03c3cu     /* cut links, drops, the violation */
+#define FL_VIZ_COLOR_MESSAGE 0x9ab8d8u /* arrows of delivered messages */
 #define FL_VIZ_COLOR_SELECTED 0xffffffu
 
 /* Renders the frame at t_ns into a PNG (or BMP, if path ends in .bmp) with no

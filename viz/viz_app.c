@@ -16,8 +16,8 @@ static bool ends_with(const char *s, const char *suffix) {
 }
 
 bool fl_viz_screenshot(struct fl_viz *viz, const char *path, char *error, size_t error_size) {
-    SDL_Surface *surface = SDL_CreateRGBSurfaceWithFormat(0, viz->width, viz->height, 32,
-                                                          SDL_PIXELFORMAT_ARGB8888);
+    SDL_Surface *surface =
+        SDL_CreateRGBSurfaceWithFormat(0, viz->width, viz->height, 32, SDL_PIXELFORMAT_ARGB8888);
     if (surface == NULL) {
         snprintf(error, error_size, "cannot make a %dx%d image: %s", viz->width, viz->height,
                  SDL_GetError());
@@ -63,17 +63,22 @@ static void handle_event(struct fl_viz *viz, const SDL_Event *e) {
 
 bool fl_viz_run_window(struct fl_viz *viz, uint64_t frames_max, char *error, size_t error_size) {
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-        snprintf(error, error_size, "cannot open a window (no display?): %s; "
-                 "use --screenshot OUT.png --at TIME_NS to render without one", SDL_GetError());
+        snprintf(error, error_size,
+                 "cannot open a window (no display?): %s; "
+                 "use --screenshot OUT.png --at TIME_NS to render without one",
+                 SDL_GetError());
         return false;
     }
     /* With no display SDL falls back to a driver that draws nowhere; a
      * window there would wait for keys no one can press. */
     const char *driver = SDL_GetCurrentVideoDriver();
-    bool nowhere = driver != NULL && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0);
+    bool nowhere =
+        driver != NULL && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0);
     if (nowhere && frames_max == 0) {
-        snprintf(error, error_size, "cannot open a window: no display (SDL's video driver is "
-                 "\"%s\"); use --screenshot OUT.png --at TIME to render without one", driver);
+        snprintf(error, error_size,
+                 "cannot open a window: no display (SDL's video driver is "
+                 "\"%s\"); use --screenshot OUT.png --at TIME to render without one",
+                 driver);
         SDL_Quit();
         return false;
     }
@@ -81,9 +86,8 @@ bool fl_viz_run_window(struct fl_viz *viz, uint64_t frames_max, char *error, siz
     snprintf(title, sizeof title, "faultline viz: %s", viz->title);
     SDL_Window *window = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
                                           viz->width, viz->height, SDL_WINDOW_RESIZABLE);
-    SDL_Renderer *renderer = window != NULL
-                                 ? SDL_CreateRenderer(window, -1, SDL_RENDERER_PRESENTVSYNC)
-                                 : NULL;
+    SDL_Renderer *renderer =
+        window != NULL ? SDL_CreateRenderer(window, -1, SDL_RENDERER_PRESENTVSYNC) : NULL;
     if (renderer == NULL && window != NULL) renderer = SDL_CreateRenderer(window, -1, 0);
     if (renderer == NULL) {
         snprintf(error, error_size, "cannot open a window: %s", SDL_GetError());
@@ -99,7 +103,8 @@ bool fl_viz_run_window(struct fl_viz *viz, uint64_t frames_max, char *error, siz
     double frequency = (double)SDL_GetPerformanceFrequency();
     for (uint64_t frame = 0; !viz->quit && (frames_max == 0 || frame < frames_max); frame++) {
         SDL_Event e;
-        while (SDL_PollEvent(&e)) handle_event(viz, &e);
+        while (SDL_PollEvent(&e))
+            handle_event(viz, &e);
         uint64_t now = SDL_GetPerformanceCounter();
         fl_viz_tick(viz, (double)(now - last) / frequency);
         last = now;

@@ -19,32 +19,31 @@
 #include "viz.h"
 
 void cli_viz_usage(FILE *out) {
-    fprintf(out,
-            "usage: faultline viz TRACE [--at TIME] [--span TIME] [--size WxH]\n"
-            "                     [--node NAME | --message SEND_ID [--filter]]\n"
-            "                     [--screenshot OUT.png]\n"
-            "\n"
-            "Shows a trace (faultline run --trace, faultline replay) in a window: the\n"
-            "cluster with its messages in flight, and a space-time diagram below.\n"
-            "Keys: space play/pause, +/- speed, left/right step one event, [/] zoom,\n"
-            "v the violation, f the next fault, t filter to the selected message's trace,\n"
-            "Esc clear, q quit; click a node or a message for its details, click or drag\n"
-            "the time axis to scrub. docs/visualizer.md has the rest.\n"
-            "\n"
-            "  --at TIME          start at TIME: nanoseconds, a duration (\"12ms\"),\n"
-            "                     \"violation\" or \"end\" (default 0)\n"
-            "  --span TIME        the space-time diagram's window width\n"
-            "  --size WxH         window or image size in pixels (default 1280x800)\n"
-            "  --node NAME        select a node (n1, c2): its state and last events\n"
-            "  --message SEND_ID  select the message sent by event SEND_ID\n"
-            "  --filter           show only the selected message's trace (or request)\n"
-            "  --screenshot OUT   render one frame to OUT (PNG, or BMP if it ends in .bmp)\n"
-            "                     without opening a window; needs no display\n"
-            "  --frames N         close the window after N frames (for tests: it then also\n"
-            "                     runs on SDL's offscreen driver, which shows nothing)\n"
-            "\n"
-            "exit status: 0 shown (or written), 2 bad input or usage (a malformed trace\n"
-            "names its line), 3 internal error.\n");
+    fprintf(out, "usage: faultline viz TRACE [--at TIME] [--span TIME] [--size WxH]\n"
+                 "                     [--node NAME | --message SEND_ID [--filter]]\n"
+                 "                     [--screenshot OUT.png]\n"
+                 "\n"
+                 "Shows a trace (faultline run --trace, faultline replay) in a window: the\n"
+                 "cluster with its messages in flight, and a space-time diagram below.\n"
+                 "Keys: space play/pause, +/- speed, left/right step one event, [/] zoom,\n"
+                 "v the violation, f the next fault, t filter to the selected message's trace,\n"
+                 "Esc clear, q quit; click a node or a message for its details, click or drag\n"
+                 "the time axis to scrub. docs/visualizer.md has the rest.\n"
+                 "\n"
+                 "  --at TIME          start at TIME: nanoseconds, a duration (\"12ms\"),\n"
+                 "                     \"violation\" or \"end\" (default 0)\n"
+                 "  --span TIME        the space-time diagram's window width\n"
+                 "  --size WxH         window or image size in pixels (default 1280x800)\n"
+                 "  --node NAME        select a node (n1, c2): its state and last events\n"
+                 "  --message SEND_ID  select the message sent by event SEND_ID\n"
+                 "  --filter           show only the selected message's trace (or request)\n"
+                 "  --screenshot OUT   render one frame to OUT (PNG, or BMP if it ends in .bmp)\n"
+                 "                     without opening a window; needs no display\n"
+                 "  --frames N         close the window after N frames (for tests: it then also\n"
+                 "                     runs on SDL's offscreen driver, which shows nothing)\n"
+                 "\n"
+                 "exit status: 0 shown (or written), 2 bad input or usage (a malformed trace\n"
+                 "names its line), 3 internal error.\n");
 }
 
 struct viz_args {
@@ -95,8 +94,8 @@ static int parse_args(int argc, char **argv, struct viz_args *args) {
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         const char **target = value_target(arg, args);
-        bool takes = target != NULL || strcmp(arg, "--size") == 0 || strcmp(arg, "--message") == 0 ||
-                     strcmp(arg, "--frames") == 0;
+        bool takes = target != NULL || strcmp(arg, "--size") == 0 ||
+                     strcmp(arg, "--message") == 0 || strcmp(arg, "--frames") == 0;
         if (takes && i + 1 >= argc) return usage_error("%s needs a value", arg);
         if (target != NULL) {
             if (*target != NULL) return usage_error("%s given twice", arg);
@@ -178,7 +177,8 @@ static int set_up_view(struct fl_viz *viz, const struct fl_trace_file *trace,
                 return usage_error("--at violation: %s has no violation", args->trace_path);
             }
             return usage_error("--at expects nanoseconds, a duration (\"12ms\"), \"violation\" "
-                               "or \"end\", got \"%s\"", args->at);
+                               "or \"end\", got \"%s\"",
+                               args->at);
         }
         if (strcmp(args->at, "violation") == 0) {
             fl_viz_key(viz, SDLK_v);

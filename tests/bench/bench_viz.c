@@ -73,7 +73,8 @@ int main(int argc, char **argv) {
     size_t size = fread(text, 1, sizeof text - 1, in);
     fclose(in);
     text[size] = '\0';
-    /* Its 10 s make about 100,000 events: run it 999 s (the same length of text), cut by the budget. */
+    /* Its 10 s make about 100,000 events: run it 999 s (the same length of text), cut by the
+     * budget. */
     char *duration = strstr(text, "\"duration\": \"10s\"");
     if (duration == NULL) {
         fprintf(stderr, "bench_viz: %s has no \"duration\": \"10s\" to lengthen\n", path);
@@ -129,13 +130,15 @@ int main(int argc, char **argv) {
         ms[n++] = (now_s() - f0) * 1000;
     }
     double whole_ms_max = 0;
-    for (int i = frames; i < n; i++) whole_ms_max = ms[i] > whole_ms_max ? ms[i] : whole_ms_max;
+    for (int i = frames; i < n; i++)
+        whole_ms_max = ms[i] > whole_ms_max ? ms[i] : whole_ms_max;
     double first_ms = ms[0];
     qsort(ms, (size_t)n, sizeof *ms, compare_double); /* after the figures in order */
-    printf("bench=viz events=%llu bytes=%ld messages=%u load_s=%.3f load_wall_s=%.3f frames=%d frame_ms_median=%.2f "
+    printf("bench=viz events=%llu bytes=%ld messages=%u load_s=%.3f load_wall_s=%.3f frames=%d "
+           "frame_ms_median=%.2f "
            "frame_ms_max=%.2f frame_ms_first=%.2f frame_ms_whole_run_max=%.2f\n",
-           (unsigned long long)trace.event_count, bytes, trace.message_count, load_s, load_wall_s, n,
-           ms[n / 2], ms[n - 1], first_ms, whole_ms_max);
+           (unsigned long long)trace.event_count, bytes, trace.message_count, load_s, load_wall_s,
+           n, ms[n / 2], ms[n - 1], first_ms, whole_ms_max);
     free(ms);
     fl_viz_deinit(&viz);
     free(pixels);
