@@ -86,8 +86,10 @@ bool fl_viz_run_window(struct fl_viz *viz, uint64_t frames_max, char *error, siz
     snprintf(title, sizeof title, "faultline viz: %s", viz->title);
     SDL_Window *window = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
                                           viz->width, viz->height, SDL_WINDOW_RESIZABLE);
-    SDL_Renderer *renderer =
-        window != NULL ? SDL_CreateRenderer(window, -1, SDL_RENDERER_PRESENTVSYNC) : NULL;
+    /* Where nothing is shown, the software renderer: an accelerated one
+     * would load GL libraries for nothing. */
+    Uint32 flags = nowhere ? SDL_RENDERER_SOFTWARE : SDL_RENDERER_PRESENTVSYNC;
+    SDL_Renderer *renderer = window != NULL ? SDL_CreateRenderer(window, -1, flags) : NULL;
     if (renderer == NULL && window != NULL) renderer = SDL_CreateRenderer(window, -1, 0);
     if (renderer == NULL) {
         snprintf(error, error_size, "cannot open a window: %s", SDL_GetError());
