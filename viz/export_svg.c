@@ -142,12 +142,16 @@ static void write_header(struct svg *s, const struct fl_export_svg_options *opti
     if (options->title != NULL) text_at(s, LEFT_PX, 20, "font-size=\"15\" font-weight=\"bold\"",
                                         options->title);
     uint32_t shown = s->w.message_end - s->w.message_first;
-    if (s->w.cut) {
+    if (s->w.cut && shown == 0) {
+        snprintf(line, sizeof line,
+                 "Cut: showing %s to %s of a %s run, in which no message was sent; the rest "
+                 "is left out (faultline export --format svg --from TIME --to TIME)",
+                 from, to, end);
+    } else if (s->w.cut) {
         snprintf(line, sizeof line,
                  "Cut: showing %s to %s of a %s run, message copies %u to %u of %u; "
                  "the rest is left out (faultline export --format svg --from TIME --to TIME)",
-                 from, to, end, shown ? s->w.message_first + 1 : 0, s->w.message_end,
-                 t->message_count);
+                 from, to, end, s->w.message_first + 1, s->w.message_end, t->message_count);
     } else {
         snprintf(line, sizeof line, "The whole run: %s, %u message copies, %u nodes", end,
                  t->message_count, t->node_count);

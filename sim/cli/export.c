@@ -165,6 +165,14 @@ int cli_export(int argc, char **argv) {
         fl_tf_free(&trace);
         return FL_EXIT_USAGE;
     }
+    if (a.from_set && a.from_ns > trace.end_ns) {
+        char end[FL_DURATION_TEXT_MAX];
+        fl_duration_format((int64_t)trace.end_ns, end, sizeof end);
+        fprintf(stderr, "faultline export: --from is after the end of the run in %s (%s)\n",
+                a.trace_path, end);
+        fl_tf_free(&trace);
+        return FL_EXIT_USAGE;
+    }
     struct cli_atomic_file out;
     if (!cli_atomic_open(&out, a.out_path)) {
         fprintf(stderr, "faultline export: cannot write %s.tmp: %s\n", a.out_path,

@@ -96,6 +96,13 @@ want_status 2
 want_stderr "apply to --format svg only"
 end
 
+begin "--from after the end of the run: exit 2 naming the trace and its end"
+run "$FAULTLINE" export "$trace" --format svg "$TMP/x.svg" --from 1h
+want_status 2
+want_stderr "--from is after the end of the run in $trace"
+[[ ! -e $TMP/x.svg ]] || fail "an output was written"
+end
+
 # ---- bad traces -------------------------------------------------------------------
 
 begin "an unreadable trace: exit 2 naming the file"
