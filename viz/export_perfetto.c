@@ -288,6 +288,9 @@ static void write_role_counters(struct pf *pf) {
         for (uint32_t c = t->node_changes_first[k]; c < t->node_changes_first[k + 1]; c++) {
             const struct fl_tf_change *change = &t->changes[c];
             assert(change->node == k);
+            bool superseded = c + 1 < t->node_changes_first[k + 1] &&
+                              t->changes[c + 1].t_ns == change->t_ns;
+            if (superseded) continue; /* one value per instant: the last */
             uint32_t number = change->up ? role_number(pf, change->role) : 0;
             if (number == last) continue;
             last = number;
