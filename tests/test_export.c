@@ -7,15 +7,16 @@
  * arrows counted against the trace.
  */
 #define _POSIX_C_SOURCE 200809L /* open_memstream */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
+
 #include <cjson/cJSON.h>
+#include <cmocka.h> /* after the headers it needs */
 
 #include "export.h"
 #include "faultline/faultline.h"
@@ -74,7 +75,8 @@ static void output_close(struct output *o) {
 
 static uint64_t count_kind(const struct fl_trace_file *t, uint8_t kind) {
     uint64_t n = 0;
-    for (uint64_t i = 0; i < t->event_count; i++) n += t->events[i].kind == kind;
+    for (uint64_t i = 0; i < t->event_count; i++)
+        n += t->events[i].kind == kind;
     return n;
 }
 
@@ -90,7 +92,8 @@ static uint64_t handler_count(const struct fl_trace_file *t) {
 static const char *find(const char *p, const char *needle) {
     for (; *p != '\0'; p++) {
         size_t k = 0;
-        while (needle[k] != '\0' && p[k] == needle[k]) k++;
+        while (needle[k] != '\0' && p[k] == needle[k])
+            k++;
         if (needle[k] == '\0') return p;
     }
     return NULL;
@@ -115,10 +118,12 @@ static void check_timestamp_text(const char *json) {
     uint64_t seen = 0;
     for (const char *p = find(json, "\"ts\":"); p != NULL; p = find(p + 1, "\"ts\":")) {
         const char *q = p + 5;
-        while (*q >= '0' && *q <= '9') q++;
+        while (*q >= '0' && *q <= '9')
+            q++;
         assert_true(q > p + 5);
         assert_int_equal(*q, '.');
-        for (int k = 1; k <= 3; k++) assert_true(q[k] >= '0' && q[k] <= '9');
+        for (int k = 1; k <= 3; k++)
+            assert_true(q[k] >= '0' && q[k] <= '9');
         assert_true(q[4] == ',' || q[4] == '}');
         seen++;
     }
@@ -144,9 +149,12 @@ static bool inside_a_slice(const struct slice *slices, size_t count, uint32_t ti
     size_t lo = 0, hi = count;
     while (lo < hi) { /* the first slice after (tid, ts) */
         size_t mid = lo + (hi - lo) / 2;
-        bool after = slices[mid].tid > tid || (slices[mid].tid == tid && slices[mid].ts > ts + 1e-6);
-        if (after) hi = mid;
-        else lo = mid + 1;
+        bool after =
+            slices[mid].tid > tid || (slices[mid].tid == tid && slices[mid].ts > ts + 1e-6);
+        if (after)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
     if (lo == 0) return false;
     const struct slice *s = &slices[lo - 1];
@@ -180,12 +188,15 @@ static void check_flows(const cJSON *events, const struct slice *slices, size_t 
         assert_int_equal(mark[(uint32_t)id], 0); /* one of each per message copy */
         mark[(uint32_t)id] = 1;
         if (ph[0] == 'f') assert_string_equal(string(e, "bp"), "e");
-        assert_true(inside_a_slice(slices, slice_count, (uint32_t)number(e, "tid"),
-                                   number(e, "ts")));
-        if (ph[0] == 's') seen->flow_starts++;
-        else seen->flow_ends++;
+        assert_true(
+            inside_a_slice(slices, slice_count, (uint32_t)number(e, "tid"), number(e, "ts")));
+        if (ph[0] == 's')
+            seen->flow_starts++;
+        else
+            seen->flow_ends++;
     }
-    for (uint32_t id = 1; id <= message_count; id++) assert_int_equal(starts[id], ends[id]);
+    for (uint32_t id = 1; id <= message_count; id++)
+        assert_int_equal(starts[id], ends[id]);
     free(starts);
     free(ends);
 }
@@ -221,8 +232,8 @@ static void check_perfetto(const struct traced_run *run) {
         } else if (strcmp(ph, "X") == 0) {
             assert_true(number(e, "dur") >= 0);
             assert_true(number(e, "ts") >= 0);
-            slices[seen.slices++] = (struct slice){(uint32_t)number(e, "tid"), number(e, "ts"),
-                                                   number(e, "dur")};
+            slices[seen.slices++] =
+                (struct slice){(uint32_t)number(e, "tid"), number(e, "ts"), number(e, "dur")};
         } else if (strcmp(ph, "i") == 0) {
             assert_string_equal(string(e, "s"), "t");
             seen.crashes += strcmp(string(e, "name"), "crash") == 0;
@@ -294,8 +305,8 @@ static void test_perfetto_of_gossip(void **state) {
 /* --- SVG --------------------------------------------------------------------------- */
 
 static bool name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == ':' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == ':' || c == '.';
 }
 
 /* An entity at p ("&amp;" ...) or a character reference; returns its length or 0. */
@@ -306,7 +317,8 @@ static size_t entity_length(const char *p) {
     }
     if (p[1] == '#') {
         size_t n = 2;
-        while (p[n] >= '0' && p[n] <= '9') n++;
+        while (p[n] >= '0' && p[n] <= '9')
+            n++;
         if (n > 2 && p[n] == ';') return n + 1;
     }
     return 0;
@@ -346,11 +358,13 @@ static bool check_attributes(const char **pp) {
     const char *p = *pp;
     for (;;) {
         bool spaced = false;
-        while (*p == ' ' || *p == '\n' || *p == '\t') p++, spaced = true;
+        while (*p == ' ' || *p == '\n' || *p == '\t')
+            p++, spaced = true;
         if (*p == '>' || (*p == '/' && p[1] == '>')) break;
         if (!spaced) return xml_fail("attributes not separated by space", p);
         if (!name_char(*p)) return xml_fail("expected an attribute name", p);
-        while (name_char(*p)) p++;
+        while (name_char(*p))
+            p++;
         if (*p != '=') return xml_fail("an attribute without =\"...\"", p);
         p++;
         if (*p != '"' && *p != '\'') return xml_fail("an unquoted attribute value", p);
@@ -390,7 +404,8 @@ static bool well_formed(const char *xml) {
         bool closing = *p == '/';
         if (closing) p++;
         const char *name = p;
-        while (name_char(*p)) p++;
+        while (name_char(*p))
+            p++;
         size_t len = (size_t)(p - name);
         if (len == 0 || len >= NAME_MAX) return xml_fail("a bad tag name", tag);
         if (closing) {
@@ -424,7 +439,8 @@ static void check_well_formed(const char *xml) {
 
 static uint64_t occurrences(const char *text, const char *needle) {
     uint64_t n = 0;
-    for (const char *p = find(text, needle); p != NULL; p = find(p + 1, needle)) n++;
+    for (const char *p = find(text, needle); p != NULL; p = find(p + 1, needle))
+        n++;
     return n;
 }
 
@@ -453,8 +469,7 @@ static void check_svg(const struct fl_trace_file *t, const struct fl_export_svg_
 static void test_svg_of_real_runs_has_a_lane_per_node_and_an_arrow_per_message(void **state) {
     (void)state;
     static const char *const paths[] = {"scenarios/echo/partition.json",
-                                        "scenarios/wal/crashes.json",
-                                        "scenarios/gossip/mesh.json",
+                                        "scenarios/wal/crashes.json", "scenarios/gossip/mesh.json",
                                         "scenarios/echo/shared-buffer.json"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         struct traced_run run;
@@ -484,8 +499,8 @@ static void test_svg_window_from_to_draws_the_messages_sent_in_it(void **state) 
     (void)state;
     struct traced_run run;
     run_traced("scenarios/wal/crashes.json", 2, &run);
-    struct fl_export_svg_options options = {.window_set = true, .from_ns = 2000000000ull,
-                                            .to_ns = 2500000000ull};
+    struct fl_export_svg_options options = {
+        .window_set = true, .from_ns = 2000000000ull, .to_ns = 2500000000ull};
     struct fl_export_window w;
     fl_export_svg_window(&run.trace, &options, &w);
     uint32_t expected = 0;
@@ -509,7 +524,8 @@ static void test_svg_and_json_escape_model_text(void **state) {
         "\"label\":\"a \\\"b\\\" 'c'\"}\n"
         "{\"id\":2,\"t\":0,\"kind\":\"send\",\"node\":\"n1\",\"cause\":1,\"to\":\"n1\",\"size\":1,"
         "\"mkind\":\"<k>\",\"mtext\":\"x & y \\u0001\"}\n"
-        "{\"id\":3,\"t\":7,\"kind\":\"deliver\",\"node\":\"n1\",\"cause\":2,\"from\":\"n1\",\"size\":1}\n"
+        "{\"id\":3,\"t\":7,\"kind\":\"deliver\",\"node\":\"n1\",\"cause\":2,\"from\":\"n1\","
+        "\"size\":1}\n"
         "{\"id\":4,\"t\":7,\"kind\":\"violation\",\"node\":\"n1\",\"cause\":3,"
         "\"text\":\"check: <b>&amp; \\\"q\\\" caf\\u00e9\"}\n"
         "{\"id\":5,\"t\":7,\"kind\":\"end\",\"node\":null,\"cause\":0,\"reason\":\"violation\"}\n";
@@ -539,17 +555,18 @@ static void test_svg_and_json_escape_model_text(void **state) {
 /* The checker itself: each flaw it exists for is caught. */
 static void test_well_formedness_checker_catches_flaws(void **state) {
     (void)state;
-    assert_true(well_formed("<?xml version=\"1.0\"?>\n<svg a=\"1\"><g><t>x &amp; y</t></g><e/></svg>\n"));
+    assert_true(
+        well_formed("<?xml version=\"1.0\"?>\n<svg a=\"1\"><g><t>x &amp; y</t></g><e/></svg>\n"));
     static const char *const bad[] = {
-        "<svg><g></svg>",               /* unbalanced */
-        "<svg><g></g>",                 /* never closed */
-        "<svg a=1></svg>",              /* unquoted attribute */
-        "<svg a=\"x<y\"></svg>",        /* < in an attribute */
-        "<svg a=\"x&y\"></svg>",        /* raw & in an attribute */
-        "<svg>x & y</svg>",             /* raw & in text */
-        "<svg>x \x01 y</svg>",          /* a control character */
-        "<svg></svg><svg></svg>",       /* two roots */
-        "<svg a=\"1\"b=\"2\"></svg>",   /* attributes run together */
+        "<svg><g></svg>",             /* unbalanced */
+        "<svg><g></g>",               /* never closed */
+        "<svg a=1></svg>",            /* unquoted attribute */
+        "<svg a=\"x<y\"></svg>",      /* < in an attribute */
+        "<svg a=\"x&y\"></svg>",      /* raw & in an attribute */
+        "<svg>x & y</svg>",           /* raw & in text */
+        "<svg>x \x01 y</svg>",        /* a control character */
+        "<svg></svg><svg></svg>",     /* two roots */
+        "<svg a=\"1\"b=\"2\"></svg>", /* attributes run together */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (well_formed(bad[i])) fail_msg("accepted %s", bad[i]);

@@ -72,11 +72,26 @@ void fl_export_xml_text(FILE *out, const char *text) {
     while (*s != '\0') {
         unsigned char c = *s;
         switch (c) {
-        case '&': fputs("&amp;", out); s++; continue;
-        case '<': fputs("&lt;", out); s++; continue;
-        case '>': fputs("&gt;", out); s++; continue;
-        case '"': fputs("&quot;", out); s++; continue;
-        case '\'': fputs("&apos;", out); s++; continue;
+        case '&':
+            fputs("&amp;", out);
+            s++;
+            continue;
+        case '<':
+            fputs("&lt;", out);
+            s++;
+            continue;
+        case '>':
+            fputs("&gt;", out);
+            s++;
+            continue;
+        case '"':
+            fputs("&quot;", out);
+            s++;
+            continue;
+        case '\'':
+            fputs("&apos;", out);
+            s++;
+            continue;
         default: break;
         }
         if (c < 0x20 || c == 0x7f) { /* only tab, LF, CR are XML; keep it one line */
@@ -113,7 +128,8 @@ void fl_export_duration(char *out, size_t out_size, uint64_t ns) {
         return;
     }
     size_t u = 0;
-    while (units[u].ns > ns) u++;
+    while (units[u].ns > ns)
+        u++;
     uint64_t whole = ns / units[u].ns;
     uint64_t rest = ns % units[u].ns;
     /* One or two decimals when they say something: 1.5ms, 2.25s. */

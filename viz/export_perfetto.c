@@ -38,19 +38,19 @@
 
 #include "export.h"
 
-#define SLICE_NS_MIN 1000u        /* 1 us */
-#define SLICE_NS_MAX 1000000u     /* 1 ms */
-#define SLICE_SPAN_DIVISOR 5000u  /* nominal slice width: a 5000th of the run */
-#define ROLES_MAX 255u            /* distinct roles numbered; more share the last */
+#define SLICE_NS_MIN 1000u       /* 1 us */
+#define SLICE_NS_MAX 1000000u    /* 1 ms */
+#define SLICE_SPAN_DIVISOR 5000u /* nominal slice width: a 5000th of the run */
+#define ROLES_MAX 255u           /* distinct roles numbered; more share the last */
 
 struct pf {
     const struct fl_trace_file *t;
     FILE *out;
-    uint64_t *dur_ns;  /* per event: its slice's drawn width (handlers only) */
-    uint32_t *roles;   /* arena offsets of the distinct roles, by number - 1 */
+    uint64_t *dur_ns; /* per event: its slice's drawn width (handlers only) */
+    uint32_t *roles;  /* arena offsets of the distinct roles, by number - 1 */
     uint32_t role_count;
     uint32_t world_tid;
-    bool first;        /* no event written yet: no comma before the next */
+    bool first; /* no event written yet: no comma before the next */
 };
 
 static bool is_handler(uint8_t kind) {
@@ -69,7 +69,8 @@ static void compute_widths(struct pf *pf, uint64_t *next_ns) {
     uint64_t nominal = t->end_ns / SLICE_SPAN_DIVISOR;
     if (nominal < SLICE_NS_MIN) nominal = SLICE_NS_MIN;
     if (nominal > SLICE_NS_MAX) nominal = SLICE_NS_MAX;
-    for (uint32_t k = 0; k < t->node_count; k++) next_ns[k] = FL_TF_NEVER;
+    for (uint32_t k = 0; k < t->node_count; k++)
+        next_ns[k] = FL_TF_NEVER;
     for (uint64_t i = t->event_count; i-- > 0;) {
         const struct fl_tf_event *e = &t->events[i];
         bool boundary = is_handler(e->kind) || e->kind == FL_TF_CRASH;
@@ -217,7 +218,7 @@ static void write_instant(struct pf *pf, const struct fl_tf_event *e, uint64_t i
                           const char *name, const char *text) {
     begin_event(pf, "i", tid_of(pf, e->node), e->t_ns);
     fputs(",\"s\":\"t\",\"cat\":\"", pf->out);
-    fputs(e->kind == FL_TF_VIOLATION ? "violation"
+    fputs(e->kind == FL_TF_VIOLATION  ? "violation"
           : e->kind == FL_TF_ANNOTATE ? "annotation"
           : e->kind == FL_TF_DROP     ? "drop"
                                       : "fault",
@@ -288,8 +289,8 @@ static void write_role_counters(struct pf *pf) {
         for (uint32_t c = t->node_changes_first[k]; c < t->node_changes_first[k + 1]; c++) {
             const struct fl_tf_change *change = &t->changes[c];
             assert(change->node == k);
-            bool superseded = c + 1 < t->node_changes_first[k + 1] &&
-                              t->changes[c + 1].t_ns == change->t_ns;
+            bool superseded =
+                c + 1 < t->node_changes_first[k + 1] && t->changes[c + 1].t_ns == change->t_ns;
             if (superseded) continue; /* one value per instant: the last */
             uint32_t number = change->up ? role_number(pf, change->role) : 0;
             if (number == last) continue;
@@ -322,7 +323,8 @@ bool fl_export_perfetto(const struct fl_trace_file *trace, const char *process_n
     free(next_ns);
     fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
     write_metadata(&pf, process_name != NULL ? process_name : "faultline");
-    for (uint64_t i = 0; i < trace->event_count; i++) write_event(&pf, i);
+    for (uint64_t i = 0; i < trace->event_count; i++)
+        write_event(&pf, i);
     write_role_counters(&pf);
     fputs("\n],\"otherData\":{\"generator\":\"faultline export\",", out);
     write_role_legend(&pf);

@@ -55,8 +55,7 @@ struct svg {
 /* --- the window ------------------------------------------------------------------ */
 
 void fl_export_svg_window(const struct fl_trace_file *trace,
-                          const struct fl_export_svg_options *options,
-                          struct fl_export_window *w) {
+                          const struct fl_export_svg_options *options, struct fl_export_window *w) {
     memset(w, 0, sizeof *w);
     if (options->window_set) {
         assert(options->from_ns <= options->to_ns);
@@ -64,8 +63,8 @@ void fl_export_svg_window(const struct fl_trace_file *trace,
         w->to_ns = options->to_ns < trace->end_ns ? options->to_ns : trace->end_ns;
         if (w->to_ns < w->from_ns) w->to_ns = w->from_ns;
         w->message_first = fl_tf_message_at(trace, w->from_ns);
-        w->message_end = w->to_ns == UINT64_MAX ? trace->message_count
-                                                : fl_tf_message_at(trace, w->to_ns + 1);
+        w->message_end =
+            w->to_ns == UINT64_MAX ? trace->message_count : fl_tf_message_at(trace, w->to_ns + 1);
         w->cut = w->from_ns > 0 || w->to_ns < trace->end_ns;
         return;
     }
@@ -139,8 +138,8 @@ static void write_header(struct svg *s, const struct fl_export_svg_options *opti
     fl_export_duration(from, sizeof from, s->w.from_ns);
     fl_export_duration(to, sizeof to, s->w.to_ns);
     fl_export_duration(end, sizeof end, t->end_ns);
-    if (options->title != NULL) text_at(s, LEFT_PX, 20, "font-size=\"15\" font-weight=\"bold\"",
-                                        options->title);
+    if (options->title != NULL)
+        text_at(s, LEFT_PX, 20, "font-size=\"15\" font-weight=\"bold\"", options->title);
     uint32_t shown = s->w.message_end - s->w.message_first;
     if (s->w.cut && shown == 0) {
         snprintf(line, sizeof line,
@@ -164,8 +163,10 @@ static void write_legend(struct svg *s) {
     double x = LEFT_PX;
     double y = 56;
     for (uint32_t i = 0; i < s->role_count && i < ROLE_COLOUR_COUNT; i++) {
-        fprintf(s->out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\" "
-                        "stroke=\"#999\"/>\n", x, y - 10, role_colour(i + 1));
+        fprintf(s->out,
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\" "
+                "stroke=\"#999\"/>\n",
+                x, y - 10, role_colour(i + 1));
         text_at(s, x + 16, y, "", fl_tf_str(s->t, s->roles[i]));
         x += 24 + 7.0 * (double)strlen(fl_tf_str(s->t, s->roles[i]));
     }
@@ -183,18 +184,24 @@ static void write_axis(struct svg *s, double bottom) {
     uint64_t span = s->w.to_ns - s->w.from_ns;
     uint64_t step = 1;
     while (span / step > TICKS_TARGET) {
-        if (span / (step * 2) <= TICKS_TARGET) step *= 2;
-        else if (span / (step * 5) <= TICKS_TARGET) step *= 5;
-        else step *= 10;
+        if (span / (step * 2) <= TICKS_TARGET)
+            step *= 2;
+        else if (span / (step * 5) <= TICKS_TARGET)
+            step *= 5;
+        else
+            step *= 10;
     }
-    fprintf(s->out, "<g class=\"axis\">\n<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                    "stroke=\"#333\"/>\n", LEFT_PX, bottom, LEFT_PX + PLOT_PX, bottom);
+    fprintf(s->out,
+            "<g class=\"axis\">\n<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+            "stroke=\"#333\"/>\n",
+            LEFT_PX, bottom, LEFT_PX + PLOT_PX, bottom);
     for (uint64_t t = (s->w.from_ns + step - 1) / step * step; t <= s->w.to_ns; t += step) {
         double x = x_of(s, t);
         char label[32];
         fl_export_duration(label, sizeof label, t);
-        fprintf(s->out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n"
-                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n",
+        fprintf(s->out,
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n"
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n",
                 x, TOP_PX, x, bottom, x, bottom, x, bottom + 5);
         text_at(s, x, bottom + 17, "text-anchor=\"middle\"", label);
         if (t > UINT64_MAX - step) break;
@@ -250,8 +257,10 @@ static void write_lanes(struct svg *s) {
         double y = y_of(k);
         fprintf(s->out, "<g class=\"lane\">\n");
         write_bands(s, k);
-        fprintf(s->out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" "
-                        "stroke-width=\"0.6\"/>\n", LEFT_PX, y, LEFT_PX + PLOT_PX, y);
+        fprintf(s->out,
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" "
+                "stroke-width=\"0.6\"/>\n",
+                LEFT_PX, y, LEFT_PX + PLOT_PX, y);
         text_at(s, LEFT_PX - 8, y + 4, "text-anchor=\"end\" font-weight=\"bold\"",
                 fl_tf_node_name(t, k));
         fputs("</g>\n", s->out);
@@ -279,8 +288,10 @@ static void message_title(struct svg *s, const struct fl_tf_message *m) {
 }
 
 static void cross(struct svg *s, double x, double y) {
-    fprintf(s->out, "<path d=\"M%.1f,%.1f l6,6 m0,-6 l-6,6\" stroke=\"#c00\" stroke-width=\"1.5\" "
-                    "fill=\"none\"/>\n", x - 3, y - 3);
+    fprintf(s->out,
+            "<path d=\"M%.1f,%.1f l6,6 m0,-6 l-6,6\" stroke=\"#c00\" stroke-width=\"1.5\" "
+            "fill=\"none\"/>\n",
+            x - 3, y - 3);
 }
 
 static void write_message(struct svg *s, const struct fl_tf_message *m) {
@@ -306,11 +317,12 @@ static void write_message(struct svg *s, const struct fl_tf_message *m) {
         x2 = x_of(s, m->end_ns);
     }
     const char *kind = m->fate == FL_TF_FATE_DROPPED && !cut ? "msg dropped"
-                       : cut                                  ? "msg cut"
-                                                              : "msg";
+                       : cut                                 ? "msg cut"
+                                                             : "msg";
     const char *colour = m->fate == FL_TF_FATE_DROPPED ? "#b55" : m->corrupt ? "#c70" : "#246";
-    fprintf(s->out, "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                    "stroke=\"%s\" stroke-width=\"0.9\" opacity=\"0.8\"%s%s>",
+    fprintf(s->out,
+            "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+            "stroke=\"%s\" stroke-width=\"0.9\" opacity=\"0.8\"%s%s>",
             kind, x1, y1, x2, y2, colour, cut ? " stroke-dasharray=\"4,3\"" : "",
             m->fate == FL_TF_FATE_DELIVERED && !cut ? " marker-end=\"url(#arrow)\"" : "");
     message_title(s, m);
@@ -329,14 +341,16 @@ static void write_messages(struct svg *s) {
 static void mark(struct svg *s, const char *shape, double x, double y, const char *fill,
                  const char *tip) {
     if (strcmp(shape, "square") == 0) {
-        fprintf(s->out, "<rect class=\"fault\" x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" "
-                        "fill=\"%s\">", x - 4, y - 4, fill);
+        fprintf(s->out,
+                "<rect class=\"fault\" x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" "
+                "fill=\"%s\">",
+                x - 4, y - 4, fill);
         title(s, tip);
         fputs("</rect>\n", s->out);
         return;
     }
-    const char *path = strcmp(shape, "triangle") == 0 ? "m0,-5 l5,9 l-10,0 z"
-                                                      : "m0,-5 l5,5 l-5,5 l-5,-5 z";
+    const char *path =
+        strcmp(shape, "triangle") == 0 ? "m0,-5 l5,9 l-10,0 z" : "m0,-5 l5,5 l-5,5 l-5,-5 z";
     fprintf(s->out, "<path class=\"fault\" d=\"M%.1f,%.1f %s\" fill=\"%s\">", x, y, path, fill);
     title(s, tip);
     fputs("</path>\n", s->out);
@@ -358,8 +372,9 @@ static void write_fault(struct svg *s, const struct fl_tf_fault *f, double botto
         /* A line where it starts, and a strip over the lanes while it lasts
          * (it may have started before the window). */
         if (in_window(s, f->t_ns)) {
-            fprintf(s->out, "<line class=\"fault\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-                            "y2=\"%.1f\" stroke=\"#839\" stroke-dasharray=\"5,3\">",
+            fprintf(s->out,
+                    "<line class=\"fault\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                    "y2=\"%.1f\" stroke=\"#839\" stroke-dasharray=\"5,3\">",
                     x, TOP_PX - 4, x, bottom);
             title(s, text);
             fputs("</line>\n", s->out);
@@ -367,9 +382,10 @@ static void write_fault(struct svg *s, const struct fl_tf_fault *f, double botto
         uint64_t end = f->end_ns == FL_TF_NEVER && net_fault_lasts(text) ? s->w.to_ns : f->end_ns;
         if (end != FL_TF_NEVER && end > f->t_ns) {
             double x2 = x_of(s, end);
-            fprintf(s->out, "<rect class=\"fault\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                            "height=\"3\" fill=\"#839\" opacity=\"0.6\">", x, TOP_PX - 4,
-                    x2 - x > 1 ? x2 - x : 1);
+            fprintf(s->out,
+                    "<rect class=\"fault\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                    "height=\"3\" fill=\"#839\" opacity=\"0.6\">",
+                    x, TOP_PX - 4, x2 - x > 1 ? x2 - x : 1);
             title(s, text);
             fputs("</rect>\n", s->out);
         }
@@ -384,8 +400,10 @@ static void write_fault(struct svg *s, const struct fl_tf_fault *f, double botto
         uint64_t end = f->end_ns == FL_TF_NEVER ? s->w.to_ns : f->end_ns;
         double x2 = x_of(s, end);
         snprintf(tip, sizeof tip, "pause %s", fl_tf_node_name(t, f->node));
-        fprintf(s->out, "<rect class=\"fault\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"4\" "
-                        "fill=\"#e80\">", x, y_of(f->node) - 8, x2 - x > 1 ? x2 - x : 1);
+        fprintf(s->out,
+                "<rect class=\"fault\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"4\" "
+                "fill=\"#e80\">",
+                x, y_of(f->node) - 8, x2 - x > 1 ? x2 - x : 1);
         title(s, tip);
         fputs("</rect>\n", s->out);
         return;
@@ -428,11 +446,15 @@ static void write_marks(struct svg *s, double bottom) {
         if (!in_window(s, v->t_ns)) continue;
         double x = x_of(s, v->t_ns);
         const char *text = fl_tf_str(t, v->text);
-        fprintf(s->out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#d00\" "
-                        "stroke-width=\"1.5\"/>\n", x, TOP_PX, x, bottom);
+        fprintf(s->out,
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#d00\" "
+                "stroke-width=\"1.5\"/>\n",
+                x, TOP_PX, x, bottom);
         if (v->node != FL_TF_NONE) {
-            fprintf(s->out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"none\" stroke=\"#d00\" "
-                            "stroke-width=\"2\">", x, y_of(v->node));
+            fprintf(s->out,
+                    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"none\" stroke=\"#d00\" "
+                    "stroke-width=\"2\">",
+                    x, y_of(v->node));
             title(s, text);
             fputs("</circle>\n", s->out);
         }
@@ -454,17 +476,19 @@ bool fl_export_svg(const struct fl_trace_file *trace, const struct fl_export_svg
     uint64_t span = s->w.to_ns > s->w.from_ns ? s->w.to_ns - s->w.from_ns : 1;
     s->px_per_ns = PLOT_PX / (double)span;
     /* Roles numbered over the whole run, so colours agree between windows. */
-    for (uint32_t c = 0; c < trace->change_count; c++) role_number(s, trace->changes[c].role);
+    for (uint32_t c = 0; c < trace->change_count; c++)
+        role_number(s, trace->changes[c].role);
     double bottom = TOP_PX + LANE_PX * trace->node_count;
     double width = LEFT_PX + PLOT_PX + RIGHT_PX;
     double height = bottom + BOTTOM_PX;
-    fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-                 "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"11\">\n"
-                 "<defs><marker id=\"arrow\" viewBox=\"0 0 6 6\" refX=\"6\" refY=\"3\" "
-                 "markerWidth=\"6\" markerHeight=\"6\" orient=\"auto\">"
-                 "<path d=\"M0,0 L6,3 L0,6 z\" fill=\"#246\"/></marker></defs>\n"
-                 "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+    fprintf(out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+            "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"11\">\n"
+            "<defs><marker id=\"arrow\" viewBox=\"0 0 6 6\" refX=\"6\" refY=\"3\" "
+            "markerWidth=\"6\" markerHeight=\"6\" orient=\"auto\">"
+            "<path d=\"M0,0 L6,3 L0,6 z\" fill=\"#246\"/></marker></defs>\n"
+            "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             width, height, width, height);
     write_header(s, options);
     write_legend(s);

@@ -77,9 +77,12 @@ static int parse_args(int argc, char **argv, struct export_args *a) {
             if (!has_value) return usage_error("%s needs a value", arg);
             const char *value = argv[++i];
             if (strcmp(arg, "--format") == 0) {
-                if (strcmp(value, "perfetto") == 0) a->format = FORMAT_PERFETTO;
-                else if (strcmp(value, "svg") == 0) a->format = FORMAT_SVG;
-                else return usage_error("unknown format \"%s\": expected perfetto or svg", value);
+                if (strcmp(value, "perfetto") == 0)
+                    a->format = FORMAT_PERFETTO;
+                else if (strcmp(value, "svg") == 0)
+                    a->format = FORMAT_SVG;
+                else
+                    return usage_error("unknown format \"%s\": expected perfetto or svg", value);
             } else if (strcmp(arg, "--messages") == 0) {
                 if (!cli_parse_u64(value, &a->messages_max) || a->messages_max == 0 ||
                     a->messages_max > UINT32_MAX) {
@@ -89,12 +92,16 @@ static int parse_args(int argc, char **argv, struct export_args *a) {
             } else {
                 bool from = strcmp(arg, "--from") == 0;
                 if (!parse_time(value, from ? &a->from_ns : &a->to_ns)) {
-                    fprintf(stderr, "faultline export: %s expects a simulated time such as "
-                                    "\"250ms\" or \"1.5s\", found \"%s\"\n", arg, value);
+                    fprintf(stderr,
+                            "faultline export: %s expects a simulated time such as "
+                            "\"250ms\" or \"1.5s\", found \"%s\"\n",
+                            arg, value);
                     return FL_EXIT_USAGE;
                 }
-                if (from) a->from_set = true;
-                else a->to_set = true;
+                if (from)
+                    a->from_set = true;
+                else
+                    a->to_set = true;
             }
         } else if (arg[0] == '-' && arg[1] != '\0') {
             return usage_error("unknown flag \"%s\"", arg);
@@ -106,7 +113,8 @@ static int parse_args(int argc, char **argv, struct export_args *a) {
             return usage_error("unexpected argument \"%s\": expected TRACE and OUT only", arg);
         }
     }
-    if (a->trace_path == NULL) return usage_error("%s", "missing TRACE (a faultline run --trace file)");
+    if (a->trace_path == NULL)
+        return usage_error("%s", "missing TRACE (a faultline run --trace file)");
     if (a->format == FORMAT_NONE) return usage_error("%s", "missing --format perfetto|svg");
     if (a->out_path == NULL) return usage_error("%s", "missing OUT, the file to write");
     bool window = a->from_set || a->to_set || a->messages_max != 0;
@@ -175,8 +183,7 @@ int cli_export(int argc, char **argv) {
     }
     struct cli_atomic_file out;
     if (!cli_atomic_open(&out, a.out_path)) {
-        fprintf(stderr, "faultline export: cannot write %s.tmp: %s\n", a.out_path,
-                strerror(errno));
+        fprintf(stderr, "faultline export: cannot write %s.tmp: %s\n", a.out_path, strerror(errno));
         fl_tf_free(&trace);
         return FL_EXIT_USAGE;
     }
@@ -189,8 +196,7 @@ int cli_export(int argc, char **argv) {
         return FL_EXIT_USAGE;
     }
     if (!cli_atomic_commit(&out)) {
-        fprintf(stderr, "faultline export: writing %s failed: %s\n", a.out_path,
-                strerror(errno));
+        fprintf(stderr, "faultline export: writing %s failed: %s\n", a.out_path, strerror(errno));
         return FL_EXIT_USAGE;
     }
     return FL_EXIT_OK;
