@@ -50,6 +50,25 @@ uint64_t fl_sim_emit(struct fl_sim *sim, struct fl_trace_record *record) {
     return fl_trace_emit(&sim->trace, record);
 }
 
+/* After a handler: a view line when the node's described state differs from
+ * the last one written for it. Only while a trace file is written, and never
+ * a record: the fingerprint and the event ids are the same without a file. */
+static void note_view(struct fl_sim *sim, const struct fl_node *node) {
+    if (sim->views == NULL || node->service->describe_state == NULL) return;
+    assert(fl_trace_writing(&sim->trace));
+    assert(node->up); /* a crashed node's state is poison, never described */
+    struct fl_state_view view;
+    memset(&view, 0, sizeof view);
+    node->service->describe_state(node->state, &view);
+    view.role[sizeof view.role - 1] = '\0';
+    view.label[sizeof view.label - 1] = '\0';
+    struct fl_node_view *last = &sim->views[node->id];
+    if (last->written && memcmp(&last->view, &view, sizeof view) == 0) return;
+    last->view = view;
+    last->written = true;
+    fl_trace_view(&sim->trace, sim->now_ns, node->id, &view);
+}
+
 static uint64_t emit_simple(struct fl_sim *sim, uint8_t kind, uint32_t node, uint64_t cause,
                             uint64_t a) {
     struct fl_trace_record r = {.kind = kind, .node = node, .peer = FL_NODE_NONE, .cause = cause,
@@ -160,6 +179,11 @@ struct fl_sim *fl_sim_create(const struct fl_scenario *scenario,
     fl_trace_init(&sim->trace, options->trace, scenario->server_count, sim->node_count,
                   &sim->alloc_count);
     fl_history_init(&sim->history, sim->node_count, &sim->alloc_count);
+    if (fl_trace_writing(&sim->trace)) {
+        sim->views = calloc(sim->node_count, sizeof sim->views[0]);
+        if (sim->views == NULL) abort();
+        sim->alloc_count++;
+    }
     sim->nodes = calloc(sim->node_count, sizeof sim->nodes[0]);
     if (sim->nodes == NULL) abort();
     sim->alloc_count++;
@@ -192,6 +216,7 @@ void fl_sim_destroy(struct fl_sim *sim) {
     }
     free(sim->nodes);
     free(sim->held);
+    free(sim->views);
     free(sim->checker_state);
     fl_run_plan_deinit(&sim->plan);
     fl_sim_sites_deinit(sim);
@@ -262,6 +287,7 @@ static void boot(struct fl_sim *sim, struct fl_node *node, uint64_t cause) {
     uint8_t kind = node->incarnation == 0 ? FL_TR_START : FL_TR_RESTART;
     sim->current_cause = emit_simple(sim, kind, node->id, cause, node->incarnation);
     call_start(sim, node);
+    note_view(sim, node);
 }
 
 /* Removes what dies with the process: its timers and its syncs in progress. */
@@ -285,6 +311,7 @@ static void crash(struct fl_sim *sim, struct fl_node *node, uint64_t restart_aft
     node->paused_until_ns = 0;
     memset(node->state, FL_POISON_BYTE, node->service->state_size_bytes);
     remove_process_events(sim, node->id);
+    if (sim->views != NULL) sim->views[node->id].written = false;
     uint64_t id = emit_simple(sim, FL_TR_CRASH, node->id, cause, restart_after_ns);
     sim->current_cause = id;
     fl_disk_crash(&node->disk); /* unsynced writes: lost, kept or torn, each traced */
@@ -364,6 +391,12 @@ void fl_sim_send(struct fl_sim *sim, struct fl_node *from, uint32_t to, uint8_t 
     struct fl_trace_record r = {.kind = FL_TR_SEND, .node = from->id, .peer = to, .sub = mtype,
                                 .cause = sim->current_cause, .a = size,
                                 .b = XXH3_64bits(data, size), .request_id = request_id};
+    struct fl_message_view view;
+    if (fl_trace_writing(&sim->trace) && from->service->describe_message != NULL) {
+        memset(&view, 0, sizeof view);
+        from->service->describe_message(data, size, &view);
+        r.message_view = &view;
+    }
     uint64_t msg_id = fl_sim_emit(sim, &r);
     sim->result.messages_sent++;
 
@@ -471,6 +504,7 @@ static void deliver(struct fl_sim *sim, uint32_t slot) {
         sim->current_cause = fl_sim_emit(sim, &r);
         sim->result.messages_delivered++;
         call_message_handler(sim, node, &ev);
+        note_view(sim, node);
     }
     fl_pool_put(&sim->pool, ev.u.deliver.data, ev.pool_class);
 }
@@ -517,6 +551,7 @@ static void complete_sync(struct fl_sim *sim, uint32_t slot) {
     sim->current_node = node;
     node->service->on_sync(node, node->state, ev.u.sync.sync_id, ev.u.sync.tag, status);
     sim->current_node = NULL;
+    note_view(sim, node);
 }
 
 uint64_t fl_sim_sync(struct fl_sim *sim, struct fl_node *node, uint64_t tag) {
@@ -556,6 +591,7 @@ static void fire_timer(struct fl_sim *sim, uint32_t slot) {
     sim->current_node = node;
     node->service->on_timer(node, node->state, timer_id, ev.u.timer.tag);
     sim->current_node = NULL;
+    note_view(sim, node);
 }
 
 /* --- timeline faults ------------------------------------------------------------ */

@@ -52,6 +52,12 @@ struct fl_world {
     struct fl_sim *sim;
 };
 
+/* The last view line written for a node (trace files only). */
+struct fl_node_view {
+    struct fl_state_view view;
+    bool written; /* false until the first view after a boot: a crash forgets the last one */
+};
+
 struct fl_assert_site {
     struct fl_assertion_stat stat;
     uint64_t name_hash;
@@ -72,6 +78,7 @@ struct fl_sim {
     struct fl_net net;
     struct fl_trace trace;
     struct fl_history history;    /* the clients' operations (fl_history_invoke/return) */
+    struct fl_node_view *views;     /* node_count, only while a trace file is written */
     struct fl_world world;
     void *checker_state;          /* model->checker_state_bytes, zeroed at creation */
     struct fl_node *current_node; /* whose code is running, or NULL */

@@ -14,7 +14,16 @@
 /* Fixed part of a record's encoding: id, time, cause, a, b, c, request_id (8
  * bytes each), node, peer, text length (4 each), kind, sub (1 each). */
 #define ENCODED_FIXED_BYTES (7u * 8u + 3u * 4u + 2u)
-#define JSON_RECORD_BYTES_MAX 512u /* a record without its text never needs more */
+/* A record without its text never needs more, a send's message description
+ * escaped byte for byte included. */
+#define JSON_RECORD_BYTES_MAX 1024u
+#define JSON_FIXED_BYTES_MAX 256u /* the fields a record has besides descriptions */
+_Static_assert(JSON_FIXED_BYTES_MAX + 6u * (FL_VIEW_ROLE_MAX + FL_VIEW_TEXT_MAX) + 64u <=
+                   JSON_RECORD_BYTES_MAX,
+               "room for a send with the longest description, every byte escaped");
+_Static_assert(JSON_FIXED_BYTES_MAX + 6u * (FL_VIEW_ROLE_MAX + FL_VIEW_LABEL_MAX) + 64u <=
+                   JSON_RECORD_BYTES_MAX,
+               "room for a view line, every byte escaped");
 
 _Static_assert(FL_TRACE_HASH_BUFFER_BYTES >= 2 * ENCODED_FIXED_BYTES, "room for a record");
 
@@ -133,27 +142,52 @@ static inline void j_raw(struct json *j, const char *s, size_t n) {
 }
 #define J_LIT(j, s) j_raw((j), (s), sizeof(s) - 1)
 
-/* Two digits per division: most numbers in a trace are times of 10+ digits. */
+/* Copies exactly size bytes, a constant: the compiler turns it into a few
+ * moves, where a copy of a variable length becomes a call or a `rep movs`
+ * whose start-up cost exceeds the copy. The output has room (every record
+ * reserves JSON_RECORD_BYTES_MAX); only n of them count. */
+#define J_FIXED(j, src, size, n) (memcpy((j)->p, (src), (size)), (j)->p += (n))
+
+/* Decimal digits of v: from its bit length, corrected by one comparison.
+ * v | 1 has as many digits as v (a power of ten is even) and is never 0. */
+static inline uint32_t decimal_length(uint64_t v) {
+    v |= 1u;
+    static const uint64_t powers[20] = {
+        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+        10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+        100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+    };
+    uint32_t bits = 64u - (uint32_t)__builtin_clzll(v);
+    uint32_t guess = (bits * 1233u) >> 12; /* 1233 / 4096 ~ log10(2) */
+    return guess + (v >= powers[guess]);
+}
+
+/* Two digits per division, written in place from the right: most numbers in
+ * a trace are times of 10+ digits. */
 static inline void j_u64(struct json *j, uint64_t v) {
     static const char pairs[201] =
         "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
         "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
         "8081828384858687888990919293949596979899";
-    char digits[20];
-    int n = 20;
+    uint32_t length = decimal_length(v);
+    assert(length >= 1 && length <= 20);
+    char *end = j->p + length;
+    char *q = end;
     while (v >= 100) {
         uint64_t pair = v % 100;
         v /= 100;
-        digits[--n] = pairs[pair * 2 + 1];
-        digits[--n] = pairs[pair * 2];
+        q -= 2;
+        memcpy(q, pairs + pair * 2, 2);
     }
     if (v >= 10) {
-        digits[--n] = pairs[v * 2 + 1];
-        digits[--n] = pairs[v * 2];
+        q -= 2;
+        memcpy(q, pairs + v * 2, 2);
     } else {
-        digits[--n] = (char)('0' + v);
+        *--q = (char)('0' + v);
     }
-    j_raw(j, digits + n, (size_t)(20 - n));
+    assert(q == j->p);
+    j->p = end;
 }
 
 static inline void j_i64(struct json *j, int64_t v) {
@@ -171,7 +205,7 @@ static void j_node(struct json *j, const struct fl_trace *trace, uint32_t node) 
         return;
     }
     assert(node < trace->node_count);
-    j_raw(j, trace->node_json[node], trace->node_json_len[node]);
+    J_FIXED(j, trace->node_json[node], sizeof trace->node_json[node], trace->node_json_len[node]);
 }
 
 static void j_str(struct json *j, const char *s) {
@@ -180,8 +214,6 @@ static void j_str(struct json *j, const char *s) {
     *j->p++ = '"';
 }
 
-/* Escapes text into the output directly; text may be long, so it is written
- * in pieces that each fit the buffer. */
 /* Length of the well-formed UTF-8 sequence at text[0..len), or 0 if it is
  * not one (overlong forms, surrogates and code points past U+10FFFF included). */
 static uint32_t utf8_sequence_length(const unsigned char *text, uint32_t len) {
@@ -208,43 +240,86 @@ static uint32_t utf8_sequence_length(const unsigned char *text, uint32_t len) {
     return need;
 }
 
+#define ESCAPED_CHAR_BYTES_MAX 6u /* "\u0001", "\ufffd"; a UTF-8 sequence is at most 4 */
+
+/* Escapes the character at bytes[i] (one byte, or one UTF-8 sequence) into j,
+ * writing at most ESCAPED_CHAR_BYTES_MAX bytes; returns how many input bytes
+ * it took. Bytes that are not UTF-8 (a model may write anything) become
+ * U+FFFD, so every line stays valid JSON. */
+static inline uint32_t escape_char(struct json *j, const unsigned char *bytes, uint32_t i,
+                                   uint32_t len) {
+    static const char hex[] = "0123456789abcdef";
+    unsigned char c = bytes[i];
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+        *j->p++ = (char)c;
+        return 1;
+    }
+    if (c == '"' || c == '\\') {
+        *j->p++ = '\\';
+        *j->p++ = (char)c;
+        return 1;
+    }
+    if (c == '\n') {
+        J_LIT(j, "\\n");
+        return 1;
+    }
+    if (c < 0x80) { /* the other control characters, and DEL */
+        J_LIT(j, "\\u00");
+        *j->p++ = hex[c >> 4];
+        *j->p++ = hex[c & 15];
+        return 1;
+    }
+    uint32_t n = utf8_sequence_length(bytes + i, len - i);
+    if (n == 0) {
+        J_LIT(j, "\\ufffd");
+        return 1;
+    }
+    j_raw(j, (const char *)bytes + i, n);
+    return n;
+}
+
 /* Escapes text into the output directly; text may be long, so it is written
- * in pieces that each fit the buffer. Bytes that are not UTF-8 (a model may
- * annotate anything) become U+FFFD, so every line stays valid JSON. */
+ * in pieces that each fit the buffer. What follows the text (at most the
+ * closing quote and "}\n") always fits: a piece is flushed while
+ * TEXT_TAIL_BYTES are still free after the longest escape. */
+#define TEXT_TAIL_BYTES 16u
 static void write_escaped_text(struct fl_trace *trace, struct json *j, const char *text,
                                uint32_t len) {
-    static const char hex[] = "0123456789abcdef";
     const unsigned char *bytes = (const unsigned char *)text;
     *j->p++ = '"';
-    for (uint32_t i = 0; i < len; i++) {
-        if ((size_t)(j->p - trace->out_buffer) + 8 > FL_TRACE_OUT_BUFFER_BYTES) {
-            out_write(trace, trace->out_buffer, (size_t)(j->p - trace->out_buffer));
+    for (uint32_t i = 0; i < len;) {
+        size_t used = (size_t)(j->p - trace->out_buffer);
+        if (used + ESCAPED_CHAR_BYTES_MAX + TEXT_TAIL_BYTES > FL_TRACE_OUT_BUFFER_BYTES) {
+            out_write(trace, trace->out_buffer, used);
             j->p = trace->out_buffer;
         }
-        unsigned char c = bytes[i];
-        if (c == '"' || c == '\\') {
-            *j->p++ = '\\';
-            *j->p++ = (char)c;
-        } else if (c == '\n') {
-            J_LIT(j, "\\n");
-        } else if (c < 0x20 || c == 0x7f) {
-            J_LIT(j, "\\u00");
-            *j->p++ = hex[c >> 4];
-            *j->p++ = hex[c & 15];
-        } else if (c < 0x80) {
-            *j->p++ = (char)c;
-        } else {
-            uint32_t n = utf8_sequence_length(bytes + i, len - i);
-            if (n == 0) {
-                J_LIT(j, "\\ufffd");
-                continue;
-            }
-            j_raw(j, text + i, n);
-            i += n - 1;
-        }
+        i += escape_char(j, bytes, i, len);
     }
     *j->p++ = '"';
 }
+
+/* ,"name":"escaped" for a short, NUL-padded field of a model's description
+ * (never read past size bytes, whether or not the model ended it with a
+ * NUL); nothing when it is empty. The record's reserve covers the worst case
+ * (every byte escaped), so there is no flush check per character. */
+static void j_view_field(struct json *j, const char *name_lit, size_t name_len, const char *field,
+                         size_t size) {
+    const char *nul = memchr(field, '\0', size);
+    uint32_t len = (uint32_t)(nul != NULL ? (size_t)(nul - field) : size);
+    if (len == 0) return;
+    j_raw(j, name_lit, name_len);
+    *j->p++ = '"';
+    const unsigned char *bytes = (const unsigned char *)field;
+    uint32_t plain = 0; /* printable ASCII needs no escape: copied in one go */
+    while (plain < len && bytes[plain] >= 0x20 && bytes[plain] < 0x7f && bytes[plain] != '"' &&
+           bytes[plain] != '\\') {
+        plain++;
+    }
+    j_raw(j, field, plain);
+    for (uint32_t i = plain; i < len;) i += escape_char(j, bytes, i, len);
+    *j->p++ = '"';
+}
+#define J_VIEW_FIELD(j, lit, field) j_view_field((j), (lit), sizeof(lit) - 1, (field), sizeof(field))
 
 /* The message type is written only when it is not a plain message, and the
  * message id never: a deliver's, drop's, hold's or duplicate's cause is the
@@ -372,12 +447,24 @@ static void write_kind_fields(const struct fl_trace *trace, struct json *j,
         }
         j_u64(j, r->request_id);
     }
+    const struct fl_message_view *m = r->message_view;
+    if (m != NULL) {
+        assert(r->kind == FL_TR_SEND);
+        J_VIEW_FIELD(j, ",\"mkind\":", m->kind);
+        J_VIEW_FIELD(j, ",\"mtext\":", m->text);
+        if (m->trace_id != 0) {
+            J_LIT(j, ",\"trace\":");
+            j_u64(j, m->trace_id);
+        }
+    }
 }
 
-/* ,"kind":"send" and friends, with their lengths, so no record pays a strlen. */
+/* ,"kind":"send" and friends, padded to one size, with their lengths, so no
+ * record pays a strlen or a copy of variable length. */
+#define KIND_JSON_BYTES 24
 static void j_kind(struct json *j, uint8_t kind) {
     static const struct {
-        const char *text;
+        char text[KIND_JSON_BYTES];
         uint8_t len;
     } kinds[] = {
 #define KIND(name) {",\"kind\":\"" name "\"", (uint8_t)(sizeof(",\"kind\":\"" name "\"") - 1)}
@@ -391,15 +478,20 @@ static void j_kind(struct json *j, uint8_t kind) {
 #undef KIND
     };
     _Static_assert(sizeof kinds / sizeof kinds[0] == FL_TR_KIND_LAST + 1, "one entry per kind");
+    _Static_assert(sizeof(",\"kind\":\"disk_truncate\"") <= KIND_JSON_BYTES, "the longest fits");
     assert(kind >= FL_TR_START && kind <= FL_TR_KIND_LAST);
-    j_raw(j, kinds[kind].text, kinds[kind].len);
+    J_FIXED(j, kinds[kind].text, KIND_JSON_BYTES, kinds[kind].len);
 }
 
-static void write_json(struct fl_trace *trace, uint64_t id, const struct fl_trace_record *r) {
+static void reserve_record(struct fl_trace *trace) {
     if (trace->out_used + JSON_RECORD_BYTES_MAX > FL_TRACE_OUT_BUFFER_BYTES) {
         out_write(trace, trace->out_buffer, trace->out_used);
         trace->out_used = 0;
     }
+}
+
+static void write_json(struct fl_trace *trace, uint64_t id, const struct fl_trace_record *r) {
+    reserve_record(trace);
     struct json j = {trace->out_buffer + trace->out_used};
     J_LIT(&j, "{\"id\":"); j_u64(&j, id);
     J_LIT(&j, ",\"t\":"); j_u64(&j, r->time_ns);
@@ -423,9 +515,27 @@ static void write_json(struct fl_trace *trace, uint64_t id, const struct fl_trac
     trace->out_used = (uint32_t)used;
 }
 
+void fl_trace_view(struct fl_trace *trace, uint64_t time_ns, uint32_t node,
+                   const struct fl_state_view *view) {
+    assert(trace->out != NULL); /* views exist only in the file */
+    assert(node < trace->node_count);
+    reserve_record(trace);
+    struct json j = {trace->out_buffer + trace->out_used};
+    J_LIT(&j, "{\"t\":"); j_u64(&j, time_ns);
+    J_LIT(&j, ",\"kind\":\"view\",\"node\":"); j_node(&j, trace, node);
+    J_LIT(&j, ",\"after\":"); j_u64(&j, trace->next_id - 1);
+    J_VIEW_FIELD(&j, ",\"role\":", view->role);
+    J_VIEW_FIELD(&j, ",\"label\":", view->label);
+    J_LIT(&j, "}\n");
+    size_t used = (size_t)(j.p - trace->out_buffer);
+    assert(used <= FL_TRACE_OUT_BUFFER_BYTES);
+    trace->out_used = (uint32_t)used;
+}
+
 uint64_t fl_trace_emit(struct fl_trace *trace, const struct fl_trace_record *record) {
     assert(record->kind >= FL_TR_START && record->kind <= FL_TR_KIND_LAST);
     assert(record->text_len == 0 || record->text != NULL);
+    assert(record->message_view == NULL || record->kind == FL_TR_SEND);
     uint64_t id = trace->next_id++;
     assert(record->cause < id); /* causes precede effects */
     hash_record(trace, id, record);

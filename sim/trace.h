@@ -15,7 +15,10 @@
  * input is split, and one large update is far cheaper than one per record.
  *
  * Writing JSON is off the hot path when no file is given: one predictable
- * branch. When on, records are formatted by hand into a 1 MiB buffer (printf
+ * branch. Only then are the models' describe callbacks called: their
+ * descriptions (a send's message kind and text, a node's role and label in
+ * id-less "view" lines) go to the file and never into the fingerprint, so a
+ * run is the same records with or without a trace. When on, records are formatted by hand into a 1 MiB buffer (printf
  * costs more than the rest of the event) and written with fwrite, 1 MiB at a time.
  *
  * docs/trace-format.md documents the file format.
@@ -27,6 +30,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <xxhash.h>
+
+#include "faultline/service.h"
 
 enum fl_trace_kind {
     FL_TR_START = 1,      /* node booted (incarnation in a) */
@@ -79,6 +84,10 @@ struct fl_trace_record {
     uint64_t request_id; /* request/reply messages, else 0 */
     const char *text;    /* annotate, net, violation; else NULL */
     uint32_t text_len;
+    /* send: what the sender's describe_message said, or NULL. Written to the
+     * file only, never hashed: a run's fingerprint is the same whether or not
+     * a trace (and so a description) is written. */
+    const struct fl_message_view *message_view;
 };
 
 #define FL_TRACE_HASH_BUFFER_BYTES 4096u
@@ -94,7 +103,8 @@ struct fl_trace {
     uint32_t out_used;
     uint32_t server_count;/* to name nodes n1.. and c1.. */
     uint32_t node_count;
-    char (*node_json)[12];/* "\"n12\"" per node, precomputed: names are in every record */
+    char (*node_json)[16];/* "\"n12\"" per node, precomputed and zero-padded: names are in
+                             every record, copied 16 bytes at a time */
     uint8_t *node_json_len;
     bool out_failed;      /* an fwrite failed: reported at the end */
 };
@@ -105,6 +115,15 @@ void fl_trace_deinit(struct fl_trace *trace);
 
 /* Appends a record; returns its id. */
 uint64_t fl_trace_emit(struct fl_trace *trace, const struct fl_trace_record *record);
+/* True when records go to a file: only then are models asked to describe
+ * their state and messages. */
+static inline bool fl_trace_writing(const struct fl_trace *trace) {
+    return trace->out != NULL;
+}
+/* Writes an id-less "view" line: node's role and label as of time_ns, after
+ * the record last emitted. Not a record: no id, not counted, not hashed. */
+void fl_trace_view(struct fl_trace *trace, uint64_t time_ns, uint32_t node,
+                   const struct fl_state_view *view);
 uint64_t fl_trace_fingerprint(const struct fl_trace *trace);
 /* Writes what is buffered; false if writing the file failed at any point. */
 bool fl_trace_flush(struct fl_trace *trace);

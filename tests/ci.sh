@@ -23,7 +23,7 @@ readonly ROOT=$PWD
 readonly OUT_DIR=build-ci
 
 PACKAGES=(gcc clang cmake make pkg-config libc6-dev libxxhash-dev libcjson-dev libcmocka-dev
-          libclang-rt-14-dev)
+          libclang-rt-14-dev libsdl2-dev)
 
 # name, compiler, then cmake options; FL_WERROR everywhere.
 BUILDS=(gcc-release clang-asan gcc-debug clang-release gcc-asan)

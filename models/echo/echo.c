@@ -30,6 +30,7 @@
  */
 #include "echo.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "faultline/service.h"
@@ -122,10 +123,37 @@ static void server_on_timer(fl_node *node, void *state, fl_timer_id timer, uint6
     s->served++;
 }
 
+/* --- descriptions (trace files only) --------------------------------------------- */
+
+/* A request and its reply carry the same bytes: "c2 seq 7". */
+static void describe_payload(const uint8_t *data, size_t size_bytes, const char *kind,
+                             struct fl_message_view *out) {
+    snprintf(out->kind, sizeof out->kind, "%s", kind);
+    if (size_bytes < HEADER_BYTES) return;
+    snprintf(out->text, sizeof out->text, "c%u seq %llu", fl_get_u32(data) + 1,
+             (unsigned long long)fl_get_u64(data + 4));
+}
+
+static void server_describe_message(const uint8_t *data, size_t size_bytes,
+                                    struct fl_message_view *out) {
+    describe_payload(data, size_bytes, "reply", out);
+}
+
+static void server_describe_state(const void *state, struct fl_state_view *out) {
+    const struct echo_server *s = state;
+    uint32_t pending = 0;
+    for (uint32_t i = 0; i < PENDING_MAX; i++) pending += s->pending[i].used;
+    snprintf(out->role, sizeof out->role, "%s", pending > 0 ? "busy" : "idle");
+    snprintf(out->label, sizeof out->label, "%u pending, %llu served", pending,
+             (unsigned long long)s->served);
+}
+
 static const struct fl_service echo_server_service = {
     .state_size_bytes = sizeof(struct echo_server),
     .on_request = server_on_request,
     .on_timer = server_on_timer,
+    .describe_state = server_describe_state,
+    .describe_message = server_describe_message,
 };
 
 /* --- client -------------------------------------------------------------------- */
@@ -220,11 +248,27 @@ static void client_on_reply(fl_node *node, void *state, fl_node_id from, uint64_
     c->replies_ok++;
 }
 
+static void client_describe_message(const uint8_t *data, size_t size_bytes,
+                                    struct fl_message_view *out) {
+    describe_payload(data, size_bytes, "request", out);
+}
+
+static void client_describe_state(const void *state, struct fl_state_view *out) {
+    const struct echo_client *c = state;
+    uint32_t waiting = 0;
+    for (uint32_t i = 0; i < OUTSTANDING_MAX; i++) waiting += c->outstanding[i].request_id != 0;
+    snprintf(out->role, sizeof out->role, "%s", waiting > 0 ? "busy" : "idle");
+    snprintf(out->label, sizeof out->label, "%llu ok, %llu timed out",
+             (unsigned long long)c->replies_ok, (unsigned long long)c->timeouts);
+}
+
 static const struct fl_service echo_client_service = {
     .state_size_bytes = sizeof(struct echo_client),
     .start = client_start,
     .on_timer = client_on_timer,
     .on_reply = client_on_reply,
+    .describe_state = client_describe_state,
+    .describe_message = client_describe_message,
 };
 
 /* --- checkers ------------------------------------------------------------------ */

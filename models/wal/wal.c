@@ -547,12 +547,72 @@ static void server_on_sync(fl_node *node, void *state, uint64_t sync_id, uint64_
     reply_u32(node, p->request, MSG_OK, p->index);
 }
 
+/* --- descriptions (trace files only) ---------------------------------------------------- */
+
+static const char *fail_status_name(int32_t status) {
+    switch (status) {
+    case STATUS_BUSY: return "busy";
+    case STATUS_LOG_FULL: return "log full";
+    default: return fl_strerror(status);
+    }
+}
+
+/* Either side's messages: the sender's bytes, always well formed. A FOUND
+ * record belongs to the append that wrote it: its request id is the trace id,
+ * which ties every read of a record to the append's own story. */
+static void wal_describe_message(const uint8_t *data, size_t size_bytes,
+                                 struct fl_message_view *out) {
+    static const char *const kinds[] = {
+        [MSG_APPEND] = "append", [MSG_READ] = "read",       [MSG_OK] = "ok",
+        [MSG_FAIL] = "fail",     [MSG_FOUND] = "found",     [MSG_MISSING] = "missing",
+        [MSG_ERROR] = "error",
+    };
+    enum msg_type type = message_open(data, size_bytes);
+    if (type == 0) return;
+    snprintf(out->kind, sizeof out->kind, "%s", kinds[type]);
+    char *t = out->text;
+    size_t n = sizeof out->text;
+    switch (type) {
+    case MSG_APPEND:
+        snprintf(t, n, "value %016llx", (unsigned long long)fl_get_u64(data + 1));
+        break;
+    case MSG_READ:
+    case MSG_OK:
+    case MSG_ERROR: snprintf(t, n, "index %u", fl_get_u32(data + 1)); break;
+    case MSG_FAIL: snprintf(t, n, "%s", fail_status_name((int32_t)fl_get_u32(data + 1))); break;
+    case MSG_MISSING:
+        snprintf(t, n, "index %u, log %u", fl_get_u32(data + 1), fl_get_u32(data + 5));
+        break;
+    case MSG_FOUND: {
+        struct record r = record_decode(data + 1);
+        snprintf(t, n, "index %llu value %016llx%s", (unsigned long long)r.index,
+                 (unsigned long long)r.value, record_valid(data + 1, r.index) ? "" : " (bad)");
+        out->trace_id = r.id;
+        break;
+    }
+    }
+}
+
+static void server_describe_state(const void *state, struct fl_state_view *out) {
+    const struct wal_server *s = state;
+    uint32_t syncing = 0;
+    for (uint32_t i = 0; i < PENDING_MAX; i++) syncing += s->pending[i].used;
+    snprintf(out->role, sizeof out->role, "%s", s->recovered ? "serving" : "recovering");
+    if (syncing > 0) {
+        snprintf(out->label, sizeof out->label, "log %u, %u syncing", s->next_index, syncing);
+    } else {
+        snprintf(out->label, sizeof out->label, "log %u", s->next_index);
+    }
+}
+
 static const struct fl_service wal_server_service = {
     .state_size_bytes = sizeof(struct wal_server),
     .start = server_start,
     .on_timer = server_on_timer,
     .on_request = server_on_request,
     .on_sync = server_on_sync,
+    .describe_state = server_describe_state,
+    .describe_message = wal_describe_message,
 };
 
 /* --- client ------------------------------------------------------------------------ */
@@ -695,11 +755,22 @@ static void client_on_reply(fl_node *node, void *state, fl_node_id from, uint64_
     }
 }
 
+static void client_describe_state(const void *state, struct fl_state_view *out) {
+    const struct wal_client *c = state;
+    uint32_t waiting = 0;
+    for (uint32_t i = 0; i < OUTSTANDING_MAX; i++) waiting += c->outstanding[i].request_id != 0;
+    snprintf(out->role, sizeof out->role, "%s", waiting > 0 ? "busy" : "idle");
+    snprintf(out->label, sizeof out->label, "%llu acked, %llu reads checked",
+             (unsigned long long)c->acked_count, (unsigned long long)c->reads_checked);
+}
+
 static const struct fl_service wal_client_service = {
     .state_size_bytes = sizeof(struct wal_client),
     .start = client_start,
     .on_timer = client_on_timer,
     .on_reply = client_on_reply,
+    .describe_state = client_describe_state,
+    .describe_message = wal_describe_message,
 };
 
 /* --- checker ------------------------------------------------------------------------ */

@@ -31,6 +31,12 @@ int cli_replay(int argc, char **argv); /* replay.c */
 void cli_replay_usage(FILE *out);
 int cli_lin(int argc, char **argv); /* lin.c */
 void cli_lin_usage(FILE *out);
+int cli_export(int argc, char **argv); /* export.c */
+void cli_export_usage(FILE *out);
+int cli_viz(int argc, char **argv); /* viz.c */
+void cli_viz_usage(FILE *out);
+/* Loads and shows a trace in a window (replay --viz); an exit status. */
+int cli_viz_open(const char *trace_path, const char *title);
 
 /* determinism.c: --check-determinism, shared by run, replay and sweep.
  *

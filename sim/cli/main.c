@@ -32,6 +32,10 @@ static void usage_main(FILE *out) {
             "  merge REPORT...      combine sweep reports (shards) into one summary\n"
             "  lin HISTORY [--model register|kv] [--format jepsen|jsonl] [--json]\n"
             "                       check a recorded history for linearizability\n"
+            "  export TRACE --format perfetto|svg OUT\n"
+            "                       write a trace for ui.perfetto.dev, or as an SVG diagram\n"
+            "  viz TRACE [--screenshot OUT.png --at TIME]\n"
+            "                       show a trace: the cluster and a space-time diagram\n"
             "  list                 list the built-in models, their variants and parameters\n"
             "  help [COMMAND]       show help for a command\n"
             "  version              print the version\n"
@@ -66,6 +70,10 @@ int main(int argc, char **argv) {
             cli_merge_usage(stdout);
         } else if (argc >= 3 && strcmp(argv[2], "lin") == 0) {
             cli_lin_usage(stdout);
+        } else if (argc >= 3 && strcmp(argv[2], "export") == 0) {
+            cli_export_usage(stdout);
+        } else if (argc >= 3 && strcmp(argv[2], "viz") == 0) {
+            cli_viz_usage(stdout);
         } else {
             usage_main(stdout);
         }
@@ -81,6 +89,8 @@ int main(int argc, char **argv) {
     if (strcmp(command, "replay") == 0) return cli_replay(argc - 2, argv + 2);
     if (strcmp(command, "merge") == 0) return cli_merge(argc - 2, argv + 2);
     if (strcmp(command, "lin") == 0) return cli_lin(argc - 2, argv + 2);
+    if (strcmp(command, "export") == 0) return cli_export(argc - 2, argv + 2);
+    if (strcmp(command, "viz") == 0) return cli_viz(argc - 2, argv + 2);
     fprintf(stderr, "faultline: unknown command \"%s\"; run `faultline --help` for the list\n",
             command);
     return FL_EXIT_USAGE;

@@ -20,8 +20,11 @@
  * seed 1 does" is a mistake), and a flag given twice is an error rather than
  * last-one-wins, since a pasted command with a second --seed is ambiguous.
  */
+#define _POSIX_C_SOURCE 200809L /* mkstemp, for --viz */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -30,6 +33,7 @@ void cli_replay_usage(FILE *out) {
             "usage: faultline replay SCENARIO --seed N [--trace FILE | --no-trace]\n"
             "                        [--expect-fingerprint HEX] [--json] [--check-determinism]\n"
             "                        [--events-max N] [--history FILE]\n"
+            "                        [--events-max N] [--viz]\n"
             "\n"
             "Re-runs one seed of a scenario exactly as `faultline run` does, prints the same\n"
             "report, and writes the run's whole trace.\n"
@@ -48,6 +52,8 @@ void cli_replay_usage(FILE *out) {
             "  --events-max N            event budget, as the recorded run had it\n"
             "  --history FILE            write the clients' operation history as JSON Lines,\n"
             "                            for `faultline lin --model kv FILE`\n"
+            "  --viz                     then show the trace in a window (faultline viz); with\n"
+            "                            no --trace it goes to a temporary file, removed after\n"
             "\n"
             "exit status: 0 every check held (and the fingerprint is the expected one), 1 a\n"
             "check failed, the run is nondeterministic, or the fingerprint differs, 2 bad\n"
@@ -67,6 +73,7 @@ struct replay_args {
     bool no_trace;
     bool json;
     bool check_determinism;
+    bool viz;
 };
 
 static int usage_error(const char *format, const char *detail) {
@@ -108,6 +115,8 @@ static bool boolean_flag(const char *arg, struct replay_args *args, bool **targe
         *target = &args->check_determinism;
     } else if (strcmp(arg, "--no-trace") == 0) {
         *target = &args->no_trace;
+    } else if (strcmp(arg, "--viz") == 0) {
+        *target = &args->viz;
     } else {
         return false;
     }
@@ -184,6 +193,10 @@ static int parse_args(int argc, char **argv, struct replay_args *args) {
     }
     if (args->no_trace && args->trace_path != NULL) {
         return usage_error("%s", "--trace and --no-trace contradict each other");
+    }
+    if (args->viz && (args->no_trace || args->json)) {
+        return usage_error("--viz shows the trace: it cannot go with %s",
+                           args->no_trace ? "--no-trace" : "--json");
     }
     return FL_EXIT_OK;
 }
@@ -272,6 +285,19 @@ int cli_replay(int argc, char **argv) {
     char default_trace[64];
     snprintf(default_trace, sizeof default_trace, "trace-%llu.jsonl",
              (unsigned long long)args.seed);
+    /* --viz without --trace: a temporary file, shown, then removed. */
+    char viz_trace[4096] = "";
+    if (args.viz && args.trace_path == NULL) {
+        const char *dir = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
+        snprintf(viz_trace, sizeof viz_trace, "%s/faultline-trace-XXXXXX", dir);
+        int fd = mkstemp(viz_trace);
+        if (fd < 0) {
+            fprintf(stderr, "faultline replay: cannot make a temporary trace file in %s\n", dir);
+            return FL_EXIT_USAGE;
+        }
+        close(fd);
+        args.trace_path = viz_trace;
+    }
     struct cli_seed_request request = {
         .command = "replay",
         .scenario_path = args.scenario_path,
@@ -288,9 +314,22 @@ int cli_replay(int argc, char **argv) {
     };
     struct cli_seed_outcome outcome;
     status = cli_run_seed(&request, &outcome);
-    if (!outcome.ran) return status;
-    if (!args.json && outcome.trace_written) print_trace_hints(request.trace_path, &outcome.result);
+    if (!outcome.ran) {
+        if (viz_trace[0] != '\0') remove(viz_trace);
+        return status;
+    }
+    if (!args.json && outcome.trace_written && viz_trace[0] == '\0') {
+        print_trace_hints(request.trace_path, &outcome.result);
+    }
     fflush(stdout);
     if (!outcome.reproduced) print_not_reproduced(&args, outcome.result.fingerprint);
+    if (args.viz && outcome.trace_written) {
+        char title[600];
+        snprintf(title, sizeof title, "%s seed %llu", args.scenario_path,
+                 (unsigned long long)args.seed);
+        int shown = cli_viz_open(request.trace_path, title);
+        if (shown != FL_EXIT_OK) status = shown;
+    }
+    if (viz_trace[0] != '\0') remove(viz_trace);
     return status;
 }

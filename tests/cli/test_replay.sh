@@ -68,17 +68,17 @@ same_as_run() {
         fail "expected \"trace\":\"trace-$seed.jsonl\" in the report"
     end
 
-    begin "replay $rel --seed $seed $* writes trace-$seed.jsonl, one line per event"
+    begin "replay $rel --seed $seed $* writes trace-$seed.jsonl, one id line per event"
     local events lines
     events=$(field events "$TMP/run.json")
     if [[ ! -f trace-$seed.jsonl ]]; then
         fail "trace-$seed.jsonl was not written in the current directory"
     else
-        lines=$(wc -l <"trace-$seed.jsonl")
+        lines=$(grep -c '^{"id":' "trace-$seed.jsonl")
         [[ -n $events && $lines -eq $events ]] ||
-            fail "the trace has $lines lines, run reports \"events\":$events"
-        tail -n 1 "trace-$seed.jsonl" | grep -qE '^\{"id":[0-9]+,.*"kind":"end"' ||
-            fail "the trace's last line is not the end record"
+            fail "the trace has $lines event lines, run reports \"events\":$events"
+        grep '^{"id":' "trace-$seed.jsonl" | tail -n 1 | grep -qE '^\{"id":[0-9]+,.*"kind":"end"' ||
+            fail "the trace's last event line is not the end record"
     fi
     [[ ! -e trace-$seed.jsonl.tmp ]] || fail "trace-$seed.jsonl.tmp is left behind"
     end
