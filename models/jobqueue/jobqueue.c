@@ -199,14 +199,6 @@ enum { SYNC_APPEND = 1, SYNC_RECOVERY = 2 };
 
 /* --- encoding ------------------------------------------------------------------ */
 
-/* FNV-1a: every step is a bijection of the state, so any one changed byte
- * (one flipped bit, a sector of zeros) changes the result. */
-static uint32_t fnv1a(const uint8_t *data, size_t size) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
-    return h;
-}
-
 struct msg {
     uint8_t type;
     uint64_t job;
@@ -222,13 +214,13 @@ static void msg_encode(uint8_t out[MSG_BYTES], const struct msg *m) {
     fl_put_u32(out + 12, m->token);
     fl_put_u64(out + 16, m->a);
     fl_put_u32(out + 24, m->b);
-    fl_put_u32(out + MSG_BODY_BYTES, fnv1a(out, MSG_BODY_BYTES));
+    fl_put_u32(out + MSG_BODY_BYTES, fl_fnv1a32(out, MSG_BODY_BYTES));
 }
 
 /* False for a message the network corrupted or one of the wrong shape. */
 static bool msg_decode(const uint8_t *data, size_t size, struct msg *out) {
     if (size != MSG_BYTES) return false;
-    if (fl_get_u32(data + MSG_BODY_BYTES) != fnv1a(data, MSG_BODY_BYTES)) return false;
+    if (fl_get_u32(data + MSG_BODY_BYTES) != fl_fnv1a32(data, MSG_BODY_BYTES)) return false;
     if (data[0] < MSG_SUBMIT || data[0] > MSG_TYPE_MAX) return false;
     *out = (struct msg){.type = data[0], .job = fl_get_u64(data + 4),
                         .token = fl_get_u32(data + 12), .a = fl_get_u64(data + 16),
@@ -254,14 +246,14 @@ static void record_encode(uint8_t out[RECORD_BYTES], const struct record *r, uin
     fl_put_u64(out + 8, r->job);
     fl_put_u64(out + 16, r->a);
     fl_put_u32(out + 24, r->b);
-    fl_put_u32(out + RECORD_BODY_BYTES, fnv1a(out, RECORD_BODY_BYTES));
+    fl_put_u32(out + RECORD_BODY_BYTES, fl_fnv1a32(out, RECORD_BODY_BYTES));
 }
 
 /* Intact, in its place, and of a known type. */
 static bool record_decode(const uint8_t in[RECORD_BYTES], uint64_t index, struct record *out) {
     if ((in[0] | (uint32_t)in[1] << 8) != RECORD_MAGIC || in[3] != 0) return false;
     if (fl_get_u32(in + 4) != (uint32_t)index) return false;
-    if (fl_get_u32(in + RECORD_BODY_BYTES) != fnv1a(in, RECORD_BODY_BYTES)) return false;
+    if (fl_get_u32(in + RECORD_BODY_BYTES) != fl_fnv1a32(in, RECORD_BODY_BYTES)) return false;
     *out = (struct record){.type = in[2], .job = fl_get_u64(in + 8), .a = fl_get_u64(in + 16),
                            .b = fl_get_u32(in + 24)};
     return out->type >= REC_SUBMIT && out->type <= REC_APPLY && out->job >= 1 &&

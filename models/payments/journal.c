@@ -43,23 +43,6 @@ _Static_assert(RECORD_BODY_BYTES + 4 == JOURNAL_RECORD_BYTES, "the checksum ends
 
 static const char *const copy_files[COPIES] = {"journal.a", "journal.b", "journal.c"};
 
-/* CRC-32C (Castagnoli), four bits at a time, as models/wal: it detects every
- * burst of up to 32 flipped bits, so a torn or bit-flipped record never passes. */
-static uint32_t crc32c(const uint8_t *data, size_t size) {
-    static const uint32_t nibble[16] = {
-        0x00000000u, 0x105ec76fu, 0x20bd8edeu, 0x30e349b1u, 0x417b1dbcu, 0x5125dad3u,
-        0x61c69362u, 0x7198540du, 0x82f63b78u, 0x92a8fc17u, 0xa24bb5a6u, 0xb21572c9u,
-        0xc38d26c4u, 0xd3d3e1abu, 0xe330a81au, 0xf36e6f75u,
-    };
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < size; i++) {
-        crc ^= data[i];
-        crc = (crc >> 4) ^ nibble[crc & 15u];
-        crc = (crc >> 4) ^ nibble[crc & 15u];
-    }
-    return ~crc;
-}
-
 static void record_encode(uint8_t out[JOURNAL_RECORD_BYTES], uint32_t slot,
                           const struct journal_record *r) {
     memset(out, 0, JOURNAL_RECORD_BYTES);
@@ -72,12 +55,12 @@ static void record_encode(uint8_t out[JOURNAL_RECORD_BYTES], uint32_t slot,
     fl_put_u64(out + 40, r->b);
     fl_put_u64(out + 48, r->c);
     fl_put_u64(out + 56, r->d);
-    fl_put_u32(out + RECORD_BODY_BYTES, crc32c(out, RECORD_BODY_BYTES));
+    fl_put_u32(out + RECORD_BODY_BYTES, fl_crc32c(out, RECORD_BODY_BYTES));
 }
 
 static bool record_valid(const uint8_t in[JOURNAL_RECORD_BYTES], uint32_t slot) {
     if (fl_get_u32(in) != RECORD_MAGIC || fl_get_u32(in + 4) != slot) return false;
-    return fl_get_u32(in + RECORD_BODY_BYTES) == crc32c(in, RECORD_BODY_BYTES);
+    return fl_get_u32(in + RECORD_BODY_BYTES) == fl_crc32c(in, RECORD_BODY_BYTES);
 }
 
 static struct journal_record record_decode(const uint8_t in[JOURNAL_RECORD_BYTES]) {

@@ -195,13 +195,6 @@ struct msg {
     uint32_t d;
 };
 
-/* FNV-1a: any one changed byte changes it. */
-static uint32_t fnv1a(const uint8_t *data, size_t size) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
-    return h;
-}
-
 static void msg_encode(uint8_t out[MESSAGE_BYTES], const struct msg *m) {
     memset(out, 0, MESSAGE_BYTES);
     out[0] = m->type;
@@ -213,13 +206,13 @@ static void msg_encode(uint8_t out[MESSAGE_BYTES], const struct msg *m) {
     fl_put_u64(out + 37, m->b);
     fl_put_u64(out + 45, m->c);
     fl_put_u32(out + 53, m->d);
-    fl_put_u32(out + MESSAGE_BODY_BYTES, fnv1a(out, MESSAGE_BODY_BYTES));
+    fl_put_u32(out + MESSAGE_BODY_BYTES, fl_fnv1a32(out, MESSAGE_BODY_BYTES));
 }
 
 /* False for a message of the wrong size, a failed checksum or an unknown type. */
 static bool msg_decode(const uint8_t *data, size_t size, struct msg *m) {
     if (size != MESSAGE_BYTES) return false;
-    if (fl_get_u32(data + MESSAGE_BODY_BYTES) != fnv1a(data, MESSAGE_BODY_BYTES)) return false;
+    if (fl_get_u32(data + MESSAGE_BODY_BYTES) != fl_fnv1a32(data, MESSAGE_BODY_BYTES)) return false;
     if (data[0] < MSG_PLACE || data[0] > MSG_CHARGED) return false;
     *m = (struct msg){.type = data[0], .trace = fl_get_u64(data + 1),
                       .order = fl_get_u64(data + 9), .key = fl_get_u64(data + 17),
