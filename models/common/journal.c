@@ -141,7 +141,7 @@ int journal_recover(fl_node *node, struct journal *j, const struct journal_layou
             return FL_EIO;
         }
         if (state == SLOT_INVALID) break;
-        replay(ctx, bytes);
+        replay(ctx, bytes, slot);
         j->repairs += slot_repair(node, j, slot, bytes, bad);
     }
     j->cut = copies_cut(node, layout, slot);

@@ -62,7 +62,7 @@ struct journal {
 };
 
 /* Called for each valid record, in slot order, with its bytes (record_bytes). */
-typedef void (*journal_replay_fn)(void *ctx, const uint8_t *record);
+typedef void (*journal_replay_fn)(void *ctx, const uint8_t *record, uint32_t slot);
 
 /* Reads the log back at boot, calling replay for each valid record in order
  * (a slot is valid if any copy is; the first slot where none is ends the log),

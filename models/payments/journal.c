@@ -86,7 +86,8 @@ struct replay_ctx {
     void *ctx;
 };
 
-static void replay_decoded(void *ctx, const uint8_t *record) {
+static void replay_decoded(void *ctx, const uint8_t *record, uint32_t slot) {
+    (void)slot; /* record_valid checked it */
     const struct replay_ctx *c = ctx;
     struct payments_record r = record_decode(record);
     c->replay(c->ctx, &r);
