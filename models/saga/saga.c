@@ -374,6 +374,11 @@ static uint32_t saga_amount(uint64_t saga) {
 
 /* --- the log: two checksummed copies ---------------------------------------------- */
 
+/* Not models/common/journal: that journal ends the log at the first slot no
+ * copy holds and commits in groups; this log skips such a slot (each record
+ * is a whole state, see log_recover) and syncs every append on its own, its
+ * tag the write's number, so that a reply waits for its own record only. */
+
 static const char *const copy_files[COPIES_MAX] = {"log.a", "log.b", "log.c"};
 
 /* Appends a record to both copies and starts a sync; *mark gets the number of
