@@ -113,13 +113,6 @@ enum {
 
 /* --- encoding ------------------------------------------------------------------ */
 
-/* FNV-1a, as echo and wal: any one changed byte changes it. */
-static uint32_t fnv1a(const uint8_t *data, size_t size) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
-    return h;
-}
-
 struct message {
     enum msg_type type;
     uint64_t trace_id;
@@ -137,7 +130,7 @@ static size_t message_encode(uint8_t *out, const struct message *m) {
     if (m->type != MSG_CALL) fl_put_u32(out + 13, m->replica);
     if (m->type == MSG_REJECT) fl_put_u32(out + 17, m->queue_depth);
     size_t body = msg_body_bytes[m->type];
-    fl_put_u32(out + body, fnv1a(out, body));
+    fl_put_u32(out + body, fl_fnv1a32(out, body));
     return body + CHECKSUM_BYTES;
 }
 
@@ -149,7 +142,7 @@ static bool message_decode(const uint8_t *data, size_t size, struct message *m) 
     if (type < MSG_CALL || type > MSG_REJECT) return false;
     size_t body = msg_body_bytes[type];
     if (size != body + CHECKSUM_BYTES) return false;
-    if (fl_get_u32(data + body) != fnv1a(data, body)) return false;
+    if (fl_get_u32(data + body) != fl_fnv1a32(data, body)) return false;
     m->type = (enum msg_type)type;
     m->trace_id = fl_get_u64(data + 1);
     m->attempt = fl_get_u32(data + 9);

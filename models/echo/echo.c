@@ -48,18 +48,10 @@ enum { TAG_TICK = 0, TAG_TIMEOUT = 1 }; /* client timers; timeout tags add the s
 
 /* --- encoding ------------------------------------------------------------------ */
 
-/* FNV-1a: every step is a bijection of the state, so changing any one byte
- * (one flipped bit, say) always changes the result. */
-static uint32_t checksum(const uint8_t *data, uint32_t size) {
-    uint32_t h = 2166136261u;
-    for (uint32_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
-    return h;
-}
-
 static bool checksum_ok(const uint8_t *data, size_t size_bytes) {
     if (size_bytes < HEADER_BYTES + CHECKSUM_BYTES) return false;
     uint32_t body = (uint32_t)size_bytes - CHECKSUM_BYTES;
-    return fl_get_u32(data + body) == checksum(data, body);
+    return fl_get_u32(data + body) == fl_fnv1a32(data, body);
 }
 
 static void encode_request(uint8_t *out, uint32_t size, uint32_t client, uint64_t seq) {
@@ -67,7 +59,7 @@ static void encode_request(uint8_t *out, uint32_t size, uint32_t client, uint64_
     fl_put_u32(out, client);
     fl_put_u64(out + 4, seq);
     for (uint32_t i = HEADER_BYTES; i < body; i++) out[i] = (uint8_t)(seq * 31 + i);
-    fl_put_u32(out + body, checksum(out, body));
+    fl_put_u32(out + body, fl_fnv1a32(out, body));
 }
 
 /* --- server -------------------------------------------------------------------- */

@@ -46,7 +46,9 @@ struct gossip_node {
 
 /* A multiply-mix checksum over the header fields and the filler, eight bytes
  * at a time: any bit flip changes it. (Byte-at-a-time would be a chain of 60
- * dependent multiplies per message, more than the engine's whole send.) */
+ * dependent multiplies per message, more than the engine's whole send.)
+ * Not fl_fnv1a32 for that reason, and not raft's message_hash either: it skips
+ * the field it is stored in (bytes 8..15), and the fingerprints depend on it. */
 static uint64_t checksum(const uint8_t *data, uint32_t size) {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ size;
     h = (h ^ fl_get_u64(data)) * 0xff51afd7ed558ccdull;

@@ -58,7 +58,8 @@
  * the store being up to hand out work).
  *
  * Durability: the broker (broker.a, .b, .c) and the store (store.a, .b, .c)
- * append fixed-size checksummed records to three copies of their journal and
+ * append fixed-size checksummed records to three copies of their journal
+ * (models/common/journal.c, shared with payments) and
  * sync; every reply they send waits until every record written before it is
  * durable (group commit). A record names its own slot, so one the device
  * wrote to the wrong place is not taken for the one that belongs there; the
@@ -115,6 +116,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/journal.h"
 #include "faultline/service.h"
 
 enum {
@@ -199,14 +201,6 @@ enum { SYNC_APPEND = 1, SYNC_RECOVERY = 2 };
 
 /* --- encoding ------------------------------------------------------------------ */
 
-/* FNV-1a: every step is a bijection of the state, so any one changed byte
- * (one flipped bit, a sector of zeros) changes the result. */
-static uint32_t fnv1a(const uint8_t *data, size_t size) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
-    return h;
-}
-
 struct msg {
     uint8_t type;
     uint64_t job;
@@ -222,13 +216,13 @@ static void msg_encode(uint8_t out[MSG_BYTES], const struct msg *m) {
     fl_put_u32(out + 12, m->token);
     fl_put_u64(out + 16, m->a);
     fl_put_u32(out + 24, m->b);
-    fl_put_u32(out + MSG_BODY_BYTES, fnv1a(out, MSG_BODY_BYTES));
+    fl_put_u32(out + MSG_BODY_BYTES, fl_fnv1a32(out, MSG_BODY_BYTES));
 }
 
 /* False for a message the network corrupted or one of the wrong shape. */
 static bool msg_decode(const uint8_t *data, size_t size, struct msg *out) {
     if (size != MSG_BYTES) return false;
-    if (fl_get_u32(data + MSG_BODY_BYTES) != fnv1a(data, MSG_BODY_BYTES)) return false;
+    if (fl_get_u32(data + MSG_BODY_BYTES) != fl_fnv1a32(data, MSG_BODY_BYTES)) return false;
     if (data[0] < MSG_SUBMIT || data[0] > MSG_TYPE_MAX) return false;
     *out = (struct msg){.type = data[0], .job = fl_get_u64(data + 4),
                         .token = fl_get_u32(data + 12), .a = fl_get_u64(data + 16),
@@ -254,14 +248,14 @@ static void record_encode(uint8_t out[RECORD_BYTES], const struct record *r, uin
     fl_put_u64(out + 8, r->job);
     fl_put_u64(out + 16, r->a);
     fl_put_u32(out + 24, r->b);
-    fl_put_u32(out + RECORD_BODY_BYTES, fnv1a(out, RECORD_BODY_BYTES));
+    fl_put_u32(out + RECORD_BODY_BYTES, fl_fnv1a32(out, RECORD_BODY_BYTES));
 }
 
 /* Intact, in its place, and of a known type. */
 static bool record_decode(const uint8_t in[RECORD_BYTES], uint64_t index, struct record *out) {
     if ((in[0] | (uint32_t)in[1] << 8) != RECORD_MAGIC || in[3] != 0) return false;
     if (fl_get_u32(in + 4) != (uint32_t)index) return false;
-    if (fl_get_u32(in + RECORD_BODY_BYTES) != fnv1a(in, RECORD_BODY_BYTES)) return false;
+    if (fl_get_u32(in + RECORD_BODY_BYTES) != fl_fnv1a32(in, RECORD_BODY_BYTES)) return false;
     *out = (struct record){.type = in[2], .job = fl_get_u64(in + 8), .a = fl_get_u64(in + 16),
                            .b = fl_get_u32(in + 24)};
     return out->type >= REC_SUBMIT && out->type <= REC_APPLY && out->job >= 1 &&
@@ -286,49 +280,56 @@ struct waiter {
     uint8_t bytes[MSG_BYTES];
 };
 
-struct journal {
+/* A journal (models/common/journal.h) and the messages that wait for it. */
+struct server_log {
     bool recovered;       /* false until recovery finished: messages are ignored */
-    uint64_t written;     /* records in the file as this node sees it */
-    uint64_t durable;     /* of those, known durable */
-    uint64_t sync_covers; /* written when the sync in flight was issued */
-    bool sync_in_flight;
+    struct journal log;   /* next: records written as this node sees it; durable: of those */
     uint64_t waiting;     /* waiters in use */
     struct waiter waiters[WAITERS_MAX];
 };
 
-static const char *journal_file(uint32_t role, uint32_t copy) {
-    static const char *const files[2][COPIES] = {{"broker.a", "broker.b", "broker.c"},
-                                                 {"store.a", "store.b", "store.c"}};
-    return files[role == ROLE_BROKER ? 0 : 1][copy];
+/* A record the journal may hand back: intact, in its place, of a known type. */
+static bool record_valid(const uint8_t *in, uint32_t slot) {
+    struct record r;
+    return record_decode(in, slot, &r);
 }
 
-static void journal_sync(fl_node *node, struct journal *j) {
-    if (j->sync_in_flight || j->written == j->durable) return;
-    j->sync_covers = j->written;
-    j->sync_in_flight = true;
-    fl_disk_sync(node, SYNC_APPEND);
+#define JQ_JOURNAL_NAMES                                                                         \
+    {.read_attempts = "jobqueue.journal_read_attempts",                                          \
+     .read_error_retried = "jobqueue.read_error_retried",                                        \
+     .write_refused = "jobqueue.journal_write_refused",                                          \
+     .repaired_a_copy = "jobqueue.recovery_repaired_a_copy",                                     \
+     .cut_a_tail = "jobqueue.recovery_cut_tail",                                                 \
+     .sync_failed = "jobqueue.sync_failed",                                                      \
+     .sync_known = "jobqueue.journal_sync_known",                                                \
+     .durable_le_next = "jobqueue.durable_within_written"}
+
+/* The broker's and the store's journals: three copies each (the design
+ * comment says why), bounded by the disk's capacity rather than a count, and
+ * a copy whose reads kept failing is rewritten from a good one. */
+static const struct journal_layout layouts[2] = {
+    {.files = {"broker.a", "broker.b", "broker.c"}, .copies = COPIES,
+     .record_bytes = RECORD_BYTES, .records_max = UINT32_MAX, .sync_tag = SYNC_APPEND,
+     .rewrite_unreadable = true, .valid = record_valid, .names = JQ_JOURNAL_NAMES},
+    {.files = {"store.a", "store.b", "store.c"}, .copies = COPIES,
+     .record_bytes = RECORD_BYTES, .records_max = UINT32_MAX, .sync_tag = SYNC_APPEND,
+     .rewrite_unreadable = true, .valid = record_valid, .names = JQ_JOURNAL_NAMES},
+};
+
+_Static_assert(COPIES <= JOURNAL_COPIES_MAX && RECORD_BYTES <= JOURNAL_RECORD_BYTES_MAX,
+               "the shared journal holds the records");
+
+static const struct journal_layout *layout_of(uint32_t role) {
+    return &layouts[role == ROLE_BROKER ? 0 : 1];
 }
 
 /* Appends a record; FL_OK or FL_ENOSPC (nothing written: the caller changes
  * no state, and the request that asked for it is retried by its sender). */
-static int journal_append(fl_node *node, struct journal *j, uint32_t role,
-                          const struct record *r) {
+static int log_append(fl_node *node, struct server_log *l, const struct record *r) {
     uint8_t bytes[RECORD_BYTES];
-    record_encode(bytes, r, j->written);
-    uint64_t offset = j->written * RECORD_BYTES;
-    for (uint32_t copy = 0; copy < COPIES; copy++) {
-        int status = fl_disk_write(node, journal_file(role, copy), offset, bytes, RECORD_BYTES);
-        fl_sometimes(node, status == FL_ENOSPC, "jobqueue.journal_write_refused");
-        if (status == FL_OK) continue;
-        /* No copy may run ahead of the journal: cut back what was written. */
-        for (uint32_t undo = 0; undo < copy; undo++) {
-            fl_disk_truncate(node, journal_file(role, undo), offset);
-        }
-        return status;
-    }
-    j->written++;
-    journal_sync(node, j);
-    return FL_OK;
+    record_encode(bytes, r, l->log.next);
+    uint32_t slot = 0;
+    return journal_append(node, &l->log, bytes, &slot);
 }
 
 static void waiter_send(fl_node *node, const struct waiter *w) {
@@ -341,52 +342,37 @@ static void waiter_send(fl_node *node, const struct waiter *w) {
 
 /* Sends m now if nothing written is still volatile, else after the sync
  * that makes it durable. A full table drops it: the sender retries. */
-static void journal_send(fl_node *node, struct journal *j, bool is_reply, fl_node_id dst,
-                         struct fl_request request, const struct msg *m) {
+static void log_send(fl_node *node, struct server_log *l, bool is_reply, fl_node_id dst,
+                     struct fl_request request, const struct msg *m) {
     struct waiter w = {.used = true, .is_reply = is_reply, .dst = dst, .request = request,
-                       .need = j->written};
+                       .need = l->log.next};
     msg_encode(w.bytes, m);
-    if (j->durable >= w.need) {
+    if (l->log.durable >= w.need) {
         waiter_send(node, &w);
         return;
     }
     uint32_t slot = 0;
-    while (slot < WAITERS_MAX && j->waiters[slot].used) slot++;
+    while (slot < WAITERS_MAX && l->waiters[slot].used) slot++;
     fl_sometimes(node, slot == WAITERS_MAX, "jobqueue.waiters_full");
     if (slot == WAITERS_MAX) return;
-    j->waiters[slot] = w;
-    j->waiting++;
-    journal_sync(node, j);
+    l->waiters[slot] = w;
+    l->waiting++;
+    journal_sync_start(node, &l->log);
 }
 
-static void journal_on_sync(fl_node *node, struct journal *j, int status) {
-    fl_sometimes(node, status == FL_EIO, "jobqueue.sync_failed");
-    j->sync_in_flight = false;
-    if (status == FL_OK && j->sync_covers > j->durable) j->durable = j->sync_covers;
-    fl_always(node, j->durable <= j->written, "jobqueue.durable_within_written");
-    for (uint32_t slot = 0; slot < WAITERS_MAX && j->waiting > 0; slot++) {
-        struct waiter *w = &j->waiters[slot];
-        if (!w->used || w->need > j->durable) continue;
+/* A journal sync completed: send what it made durable, then sync what was
+ * written meanwhile (or what a failed sync left). */
+static void log_on_sync(fl_node *node, struct server_log *l, uint64_t sync_id, uint64_t tag,
+                        int status) {
+    if (!journal_sync_done(node, &l->log, sync_id, tag, status)) return;
+    for (uint32_t slot = 0; slot < WAITERS_MAX && l->waiting > 0; slot++) {
+        struct waiter *w = &l->waiters[slot];
+        if (!w->used || w->need > l->log.durable) continue;
         waiter_send(node, w);
         w->used = false;
-        j->waiting--;
+        l->waiting--;
     }
-    journal_sync(node, j); /* what a failed sync left, or what was written meanwhile */
-}
-
-/* Reads one copy of record index into out, retrying read errors; bytes past
- * the end of the file read as zeros (never a valid record). */
-static int journal_read(fl_node *node, uint32_t role, uint32_t copy, uint64_t index,
-                        uint8_t out[RECORD_BYTES]) {
-    for (uint32_t attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-        memset(out, 0, RECORD_BYTES);
-        size_t got = 0;
-        int status = fl_disk_read(node, journal_file(role, copy), index * RECORD_BYTES, out,
-                                  RECORD_BYTES, &got);
-        fl_sometimes(node, status == FL_EIO, "jobqueue.read_error_retried");
-        if (status == FL_OK) return FL_OK;
-    }
-    return FL_EIO;
+    journal_sync_more(node, &l->log);
 }
 
 /* --- server state ----------------------------------------------------------------- */
@@ -468,7 +454,7 @@ struct server {
     uint32_t role;
     uint32_t variant;
     uint32_t incarnation;
-    struct journal journal;
+    struct server_log journal;
     union {
         struct broker broker;
         struct store store;
@@ -534,16 +520,16 @@ static void broker_submit(fl_node *node, struct server *s, struct fl_request req
     if (m->job == 0) return;
     if (b->jobs[m->job].state != JOB_NONE) {
         fl_sometimes(node, true, "jobqueue.duplicate_submit");
-        journal_send(node, &s->journal, true, request.client, request, &reply);
+        log_send(node, &s->journal, true, request.client, request, &reply);
         return;
     }
     struct record r = {.type = REC_SUBMIT, .job = m->job, .a = m->a, .b = m->b};
-    if (journal_append(node, &s->journal, ROLE_BROKER, &r) != FL_OK) return;
+    if (log_append(node, &s->journal, &r) != FL_OK) return;
     broker_apply(b, &r, fl_mono_ns(node));
     fl_annotate(node, "job %llu submitted (priority %u, %llu ms of work%s)",
                 (unsigned long long)m->job, m->b & 0xffu, ms_of(m->a),
                 (m->b >> 8) & 1u ? ", poison" : "");
-    journal_send(node, &s->journal, true, request.client, request, &reply);
+    log_send(node, &s->journal, true, request.client, request, &reply);
 }
 
 /* The visible job to lease next: the highest priority, the oldest among
@@ -588,7 +574,7 @@ static void broker_poll(fl_node *node, struct server *s, fl_node_id from) {
     fl_sometimes(node, held != 0, "jobqueue.poll_got_its_lease_again");
     if (held != 0) {
         struct msg again = lease_message(held, &b->jobs[held]);
-        journal_send(node, &s->journal, false, from, (struct fl_request){0}, &again);
+        log_send(node, &s->journal, false, from, (struct fl_request){0}, &again);
         return;
     }
     uint32_t id = b->counts[JOB_VISIBLE] > 0 ? broker_pick(b, s->variant) : 0;
@@ -598,7 +584,7 @@ static void broker_poll(fl_node *node, struct server *s, fl_node_id from) {
     }
     struct bjob *j = &b->jobs[id];
     struct record r = {.type = REC_LEASE, .job = id, .a = j->token + 1u, .b = from};
-    if (journal_append(node, &s->journal, ROLE_BROKER, &r) != FL_OK) {
+    if (log_append(node, &s->journal, &r) != FL_OK) {
         send_msg(node, from, &(struct msg){.type = MSG_NOTHING});
         return;
     }
@@ -611,7 +597,7 @@ static void broker_poll(fl_node *node, struct server *s, fl_node_id from) {
     fl_annotate(node, "job %u leased to n%u with token %u (priority %u)", id, from + 1, j->token,
                 j->priority);
     struct msg lease = lease_message(id, j);
-    journal_send(node, &s->journal, false, from, (struct fl_request){0}, &lease);
+    log_send(node, &s->journal, false, from, (struct fl_request){0}, &lease);
 }
 
 static void broker_heartbeat(fl_node *node, struct server *s, fl_node_id from,
@@ -635,12 +621,12 @@ static void broker_complete(fl_node *node, struct server *s, fl_node_id from,
     if (j->state == JOB_NONE) return;
     if (j->state == JOB_VISIBLE || j->state == JOB_LEASED) {
         struct record r = {.type = REC_DONE, .job = m->job, .a = m->token};
-        if (journal_append(node, &s->journal, ROLE_BROKER, &r) != FL_OK) return;
+        if (log_append(node, &s->journal, &r) != FL_OK) return;
         broker_apply(b, &r, fl_mono_ns(node));
         fl_annotate(node, "job %llu completed by n%u (token %u)", (unsigned long long)m->job,
                     from + 1, m->token);
     }
-    journal_send(node, &s->journal, false, from, (struct fl_request){0}, &reply);
+    log_send(node, &s->journal, false, from, (struct fl_request){0}, &reply);
 }
 
 static void broker_fail(fl_node *node, struct server *s, fl_node_id from, const struct msg *m) {
@@ -653,14 +639,14 @@ static void broker_fail(fl_node *node, struct server *s, fl_node_id from, const 
         bool dead = failures >= b->max_failures;
         struct record r = {.type = dead ? REC_DEAD : REC_FAILED, .job = m->job, .a = m->token,
                            .b = failures};
-        if (journal_append(node, &s->journal, ROLE_BROKER, &r) != FL_OK) return;
+        if (log_append(node, &s->journal, &r) != FL_OK) return;
         broker_apply(b, &r, fl_mono_ns(node));
         fl_sometimes(node, dead, "jobqueue.dead_lettered");
         fl_annotate(node, dead ? "job %llu failed %u times: dead-lettered"
                                : "job %llu failed (%u so far): visible again",
                     (unsigned long long)m->job, failures);
     }
-    journal_send(node, &s->journal, false, from, (struct fl_request){0}, &reply);
+    log_send(node, &s->journal, false, from, (struct fl_request){0}, &reply);
 }
 
 static void broker_tick(fl_node *node, struct server *s) {
@@ -734,12 +720,12 @@ static void store_claim(fl_node *node, struct server *s, fl_node_id from, const 
     } else {
         if (m->token > j->fence) {
             struct record r = {.type = REC_FENCE, .job = m->job, .a = m->token, .b = from};
-            if (journal_append(node, &s->journal, ROLE_STORE, &r) != FL_OK) return;
+            if (log_append(node, &s->journal, &r) != FL_OK) return;
             store_apply(st, &r);
         }
         reply.type = MSG_CLAIM_OK;
     }
-    journal_send(node, &s->journal, false, from, (struct fl_request){0}, &reply);
+    log_send(node, &s->journal, false, from, (struct fl_request){0}, &reply);
 }
 
 /* Whether a write applies the job's effect. The correct store refuses an
@@ -767,7 +753,7 @@ static void store_result(fl_node *node, struct server *s, fl_node_id from, const
     } else if (store_write_applies(s, j, m->token)) {
         struct record r = {.type = REC_APPLY, .job = m->job, .a = m->a,
                            .b = (m->token & 0xffffu) | (uint32_t)from << 16};
-        if (journal_append(node, &s->journal, ROLE_STORE, &r) != FL_OK) return;
+        if (log_append(node, &s->journal, &r) != FL_OK) return;
         store_apply(st, &r);
         fl_always(node, s->variant != JQ_CORRECT || j->applies == 1, "jobqueue.store_applies_once");
         fl_annotate(node, "job %llu: applied the result of n%u (token %u)",
@@ -775,7 +761,7 @@ static void store_result(fl_node *node, struct server *s, fl_node_id from, const
     } else {
         fl_sometimes(node, true, "jobqueue.duplicate_result");
     }
-    journal_send(node, &s->journal, false, from, (struct fl_request){0}, &reply);
+    log_send(node, &s->journal, false, from, (struct fl_request){0}, &reply);
 }
 
 static void store_on_message(fl_node *node, struct server *s, fl_node_id from,
@@ -788,91 +774,43 @@ static void store_on_message(fl_node *node, struct server *s, fl_node_id from,
 
 /* --- recovery (broker and store) ----------------------------------------------------- */
 
-/* One slot of the journal, from whichever copy holds it intact. */
-enum slot_state { SLOT_VALID = 0, SLOT_INVALID = 1, SLOT_UNREADABLE = 2 };
+struct replay_ctx {
+    fl_node *node;
+    struct server *s;
+};
 
-static enum slot_state slot_load(fl_node *node, uint32_t role, uint64_t index,
-                                 struct record *out, uint8_t good[RECORD_BYTES],
-                                 uint32_t *bad_copies) {
-    bool valid = false, unreadable = false;
-    *bad_copies = 0;
-    for (uint32_t copy = 0; copy < COPIES; copy++) {
-        uint8_t bytes[RECORD_BYTES];
-        struct record r;
-        if (journal_read(node, role, copy, index, bytes) != FL_OK) {
-            unreadable = true;
-            *bad_copies |= 1u << copy; /* rewritten from the good copy, if there is one */
-            continue;
-        }
-        if (!record_decode(bytes, index, &r)) {
-            *bad_copies |= 1u << copy;
-            continue;
-        }
-        if (valid) continue;
-        valid = true;
-        *out = r;
-        memcpy(good, bytes, RECORD_BYTES);
+static void server_replay(void *ctx, const uint8_t *bytes, uint32_t slot) {
+    const struct replay_ctx *c = ctx;
+    struct record r = {0};
+    bool valid = record_decode(bytes, slot, &r);
+    fl_always(c->node, valid, "jobqueue.replayed_record_valid");
+    if (!valid) return;
+    if (c->s->role == ROLE_BROKER) {
+        broker_apply(&c->s->u.broker, &r, fl_mono_ns(c->node));
+    } else {
+        store_apply(&c->s->u.store, &r);
     }
-    if (valid) return SLOT_VALID;
-    return unreadable ? SLOT_UNREADABLE : SLOT_INVALID;
 }
 
-/* Rewrites the bad copies of a slot from its good one; a refused write
- * leaves it for the next recovery. Returns how many it rewrote. */
-static uint32_t slot_repair(fl_node *node, uint32_t role, uint64_t index,
-                            const uint8_t good[RECORD_BYTES], uint32_t bad_copies) {
-    uint32_t repaired = 0;
-    for (uint32_t copy = 0; copy < COPIES; copy++) {
-        if ((bad_copies & (1u << copy)) == 0) continue;
-        int status = fl_disk_write(node, journal_file(role, copy), index * RECORD_BYTES, good,
-                                   RECORD_BYTES);
-        fl_sometimes(node, status == FL_OK, "jobqueue.recovery_repaired_a_copy");
-        repaired += status == FL_OK;
-    }
-    return repaired;
-}
-
-/* Reads the journal from the start: a slot is good if either copy is intact
- * and in its place (the other is rewritten from it); the first slot where
- * neither is ends the journal (the torn or lost tail of writes never
- * acknowledged: an acknowledged record was synced, and so was all before
- * it), and both copies are cut there. A slot that stays unreadable
- * postpones recovery rather than guess. */
+/* Reads the journal back (models/common/journal.c): a slot is good if any
+ * copy is intact and in its place (the others are rewritten from it); the
+ * first slot where none is ends the journal (the torn or lost tail of
+ * writes never acknowledged: an acknowledged record was synced, and so was
+ * all before it), and every copy is cut there. A slot that stays unreadable
+ * postpones recovery rather than guess; the node serves only once the cut
+ * and repairs are durable. */
 static void server_recover(fl_node *node, struct server *s) {
-    uint64_t index = 0;
-    uint32_t repaired = 0;
-    for (;; index++) {
-        uint8_t good[RECORD_BYTES];
-        uint32_t bad_copies = 0;
-        struct record r;
-        enum slot_state state = slot_load(node, s->role, index, &r, good, &bad_copies);
-        if (state == SLOT_UNREADABLE) {
-            fl_annotate(node, "recovery: record %llu unreadable, trying again later",
-                        (unsigned long long)index);
-            fl_timer_set(node, RECOVERY_RETRY_NS, TAG_RECOVER);
-            return;
-        }
-        if (state == SLOT_INVALID) break;
-        repaired += slot_repair(node, s->role, index, good, bad_copies);
-        if (s->role == ROLE_BROKER) {
-            broker_apply(&s->u.broker, &r, fl_mono_ns(node));
-        } else {
-            store_apply(&s->u.store, &r);
-        }
+    struct journal *j = &s->journal.log;
+    struct replay_ctx ctx = {.node = node, .s = s};
+    if (journal_recover(node, j, layout_of(s->role), READ_ATTEMPTS, server_replay, &ctx) != FL_OK) {
+        fl_annotate(node, "recovery: record %llu unreadable, trying again later",
+                    (unsigned long long)j->next);
+        fl_timer_set(node, RECOVERY_RETRY_NS, TAG_RECOVER);
+        return;
     }
-    s->journal.written = index;
-    s->journal.durable = index;
-    uint64_t size = index * RECORD_BYTES;
-    uint32_t cut = 0;
-    for (uint32_t copy = 0; copy < COPIES; copy++) {
-        if (fl_disk_size(node, journal_file(s->role, copy)) <= size) continue;
-        fl_disk_truncate(node, journal_file(s->role, copy), size);
-        cut++;
-    }
-    fl_sometimes(node, cut > 0, "jobqueue.recovery_cut_tail");
     fl_annotate(node, "recovered %llu records, %u copies repaired, %u copies cut",
-                (unsigned long long)index, repaired, cut);
-    if (cut > 0 || repaired > 0) {
+                (unsigned long long)j->next, j->repairs, j->cut);
+    if (j->cut > 0 || j->repairs > 0) {
         fl_disk_sync(node, SYNC_RECOVERY); /* serve only once the cut and repairs are durable */
         return;
     }
@@ -1051,7 +989,7 @@ static void worker_on_timer(fl_node *node, struct server *s, uint64_t tag) {
  * cut the last one short): recovery rebuilds them from the disk alone. */
 static void server_reset_for_recovery(fl_node *node, struct server *s) {
     memset(&s->u, 0, sizeof s->u);
-    s->journal = (struct journal){0};
+    s->journal = (struct server_log){0};
     if (s->role != ROLE_BROKER) return;
     struct broker *b = &s->u.broker;
     uint64_t heartbeat = (uint64_t)fl_param(node, "heartbeat");
@@ -1126,7 +1064,6 @@ static void server_on_timer(fl_node *node, void *state, fl_timer_id timer, uint6
 
 static void server_on_sync(fl_node *node, void *state, uint64_t sync_id, uint64_t tag,
                            int status) {
-    (void)sync_id;
     struct server *s = state;
     if (tag == SYNC_RECOVERY) {
         if (status == FL_OK) {
@@ -1136,7 +1073,7 @@ static void server_on_sync(fl_node *node, void *state, uint64_t sync_id, uint64_
         }
         return;
     }
-    journal_on_sync(node, &s->journal, status);
+    log_on_sync(node, &s->journal, sync_id, tag, status);
 }
 
 static void describe_server(const void *state, struct fl_state_view *out) {

@@ -195,13 +195,6 @@ struct msg {
     uint32_t d;
 };
 
-/* FNV-1a: any one changed byte changes it. */
-static uint32_t fnv1a(const uint8_t *data, size_t size) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
-    return h;
-}
-
 static void msg_encode(uint8_t out[MESSAGE_BYTES], const struct msg *m) {
     memset(out, 0, MESSAGE_BYTES);
     out[0] = m->type;
@@ -213,13 +206,13 @@ static void msg_encode(uint8_t out[MESSAGE_BYTES], const struct msg *m) {
     fl_put_u64(out + 37, m->b);
     fl_put_u64(out + 45, m->c);
     fl_put_u32(out + 53, m->d);
-    fl_put_u32(out + MESSAGE_BODY_BYTES, fnv1a(out, MESSAGE_BODY_BYTES));
+    fl_put_u32(out + MESSAGE_BODY_BYTES, fl_fnv1a32(out, MESSAGE_BODY_BYTES));
 }
 
 /* False for a message of the wrong size, a failed checksum or an unknown type. */
 static bool msg_decode(const uint8_t *data, size_t size, struct msg *m) {
     if (size != MESSAGE_BYTES) return false;
-    if (fl_get_u32(data + MESSAGE_BODY_BYTES) != fnv1a(data, MESSAGE_BODY_BYTES)) return false;
+    if (fl_get_u32(data + MESSAGE_BODY_BYTES) != fl_fnv1a32(data, MESSAGE_BODY_BYTES)) return false;
     if (data[0] < MSG_PLACE || data[0] > MSG_CHARGED) return false;
     *m = (struct msg){.type = data[0], .trace = fl_get_u64(data + 1),
                       .order = fl_get_u64(data + 9), .key = fl_get_u64(data + 17),
@@ -444,7 +437,7 @@ static struct order *order_by_key(struct order_service *s, uint64_t key) {
     return NULL;
 }
 
-static void order_replay(void *ctx, const struct journal_record *r) {
+static void order_replay(void *ctx, const struct payments_record *r) {
     struct order_service *s = ctx;
     if (r->kind == REC_SEQ) {
         if (r->a > s->block_last) s->block_last = r->a;
@@ -542,9 +535,9 @@ static void order_end(fl_node *node, struct payments_server *srv, struct order *
     struct order_service *s = &srv->u.orders;
     o->outcome = outcome;
     o->reason = reason;
-    struct journal_record r = {.kind = REC_END, .order = o->id, .trace = o->trace, .a = outcome,
+    struct payments_record r = {.kind = REC_END, .order = o->id, .trace = o->trace, .a = outcome,
                                .b = reason, .c = o->payment_id};
-    if (journal_append(node, &s->journal, &r, &o->record_slot) != FL_OK) {
+    if (payments_journal_append(node, &s->journal, &r, &o->record_slot) != FL_OK) {
         order_go(node, srv, o, PHASE_END_RETRY);
         return;
     }
@@ -586,8 +579,8 @@ static void orders_durable(fl_node *node, struct payments_server *srv) {
 static void orders_claim_block(fl_node *node, struct payments_server *srv) {
     struct order_service *s = &srv->u.orders;
     uint64_t start = s->block_last == 0 ? 1 : s->block_last + ORDER_ID_BLOCK;
-    struct journal_record r = {.kind = REC_SEQ, .a = start};
-    if (journal_append(node, &s->journal, &r, &s->seq_slot) != FL_OK) {
+    struct payments_record r = {.kind = REC_SEQ, .a = start};
+    if (payments_journal_append(node, &s->journal, &r, &s->seq_slot) != FL_OK) {
         fl_timer_set(node, DISK_RETRY_NS, TAG_SEQ_RETRY);
         return;
     }
@@ -600,7 +593,7 @@ static void orders_recover(fl_node *node, struct payments_server *srv) {
     struct order_service *s = &srv->u.orders;
     memset(s, 0, sizeof *s);
     s->attempt_next = (fl_incarnation(node) & 0xfffu) << 20;
-    if (journal_recover(node, &s->journal, srv->read_attempts, order_replay, s) != FL_OK) {
+    if (payments_journal_recover(node, &s->journal, srv->read_attempts, order_replay, s) != FL_OK) {
         fl_annotate(node, "order service: journal unreadable, recovering again later");
         fl_timer_set(node, RECOVERY_RETRY_NS, TAG_RECOVER);
         return;
@@ -636,10 +629,10 @@ static void orders_place(fl_node *node, struct payments_server *srv, struct fl_r
                         .item = (uint32_t)m->a, .quantity = (uint32_t)m->b,
                         .customer = (uint32_t)m->d, .amount = m->c, .phase = PHASE_OPENING,
                         .request = request, .has_request = true};
-    struct journal_record r = {.kind = REC_OPEN, .order = o->id, .trace = o->trace, .a = o->item,
+    struct payments_record r = {.kind = REC_OPEN, .order = o->id, .trace = o->trace, .a = o->item,
                                .b = o->quantity | (uint64_t)o->customer << 32, .c = o->amount,
                                .d = o->key};
-    if (journal_append(node, &s->journal, &r, &o->record_slot) != FL_OK) return; /* retried */
+    if (payments_journal_append(node, &s->journal, &r, &o->record_slot) != FL_OK) return; /* retried */
     s->count++;
     s->id_next++;
     char name[48], key[24];
@@ -785,7 +778,7 @@ static struct reservation *reservation_of(struct inventory_service *s, uint64_t 
 
 /* Applies a write the journal holds (or is about to): the stock, the version,
  * the order's reservation. Shared by replay and the live path. */
-static void inventory_apply(struct inventory_service *s, const struct journal_record *r,
+static void inventory_apply(struct inventory_service *s, const struct payments_record *r,
                             uint32_t slot) {
     uint32_t item = (uint32_t)r->a;
     if (item >= s->items) return;
@@ -818,7 +811,7 @@ struct replay_ctx {
     uint32_t slot;
 };
 
-static void inventory_replay(void *ctx, const struct journal_record *r) {
+static void inventory_replay(void *ctx, const struct payments_record *r) {
     struct replay_ctx *c = ctx;
     if (r->kind == REC_WRITE) inventory_apply(c->s, r, c->slot);
     c->slot++;
@@ -831,7 +824,7 @@ static void inventory_recover(fl_node *node, struct payments_server *srv) {
     uint64_t stock = (uint64_t)fl_param(node, "stock");
     for (uint32_t i = 0; i < s->items; i++) s->item[i].stock = stock;
     struct replay_ctx ctx = {.s = s};
-    if (journal_recover(node, &s->journal, srv->read_attempts, inventory_replay, &ctx) != FL_OK) {
+    if (payments_journal_recover(node, &s->journal, srv->read_attempts, inventory_replay, &ctx) != FL_OK) {
         fl_annotate(node, "inventory: journal unreadable, recovering again later");
         fl_timer_set(node, RECOVERY_RETRY_NS, TAG_RECOVER);
         return;
@@ -877,10 +870,10 @@ static void inventory_write(fl_node *node, struct inventory_service *s, const st
     uint32_t quantity = (uint32_t)(m->d >> 8);
     bool sane = op == OP_RESERVE || op == OP_RELEASE;
     if (!sane || (res == NULL && s->count >= RESERVATIONS_MAX) || !waiter_free(s->waiters)) return;
-    struct journal_record r = {.kind = REC_WRITE, .order = m->key, .trace = m->trace, .a = m->a,
+    struct payments_record r = {.kind = REC_WRITE, .order = m->key, .trace = m->trace, .a = m->a,
                                .b = m->b, .c = it->version + 1, .d = op | quantity << 8};
     uint32_t slot = 0;
-    if (journal_append(node, &s->journal, &r, &slot) != FL_OK) return; /* asked again */
+    if (payments_journal_append(node, &s->journal, &r, &slot) != FL_OK) return; /* asked again */
     uint64_t before = it->stock;
     inventory_apply(s, &r, slot);
     char key[24];
@@ -922,7 +915,7 @@ static struct payment *payment_of(struct payment_service *s, uint64_t order) {
     return NULL;
 }
 
-static void payment_apply(struct payment_service *s, const struct journal_record *r,
+static void payment_apply(struct payment_service *s, const struct payments_record *r,
                           uint32_t slot) {
     if (s->count >= PAYMENTS_MAX || r->a >= s->customers) return;
     struct payment *p = &s->payments[s->count++];
@@ -938,7 +931,7 @@ struct pay_replay_ctx {
     uint32_t slot;
 };
 
-static void payment_replay(void *ctx, const struct journal_record *r) {
+static void payment_replay(void *ctx, const struct payments_record *r) {
     struct pay_replay_ctx *c = ctx;
     if (r->kind == REC_CHARGE) payment_apply(c->s, r, c->slot);
     c->slot++;
@@ -951,7 +944,7 @@ static void payments_recover(fl_node *node, struct payments_server *srv) {
     uint64_t balance = (uint64_t)fl_param(node, "balance");
     for (uint32_t i = 0; i < s->customers; i++) s->balance[i] = balance;
     struct pay_replay_ctx ctx = {.s = s};
-    if (journal_recover(node, &s->journal, srv->read_attempts, payment_replay, &ctx) != FL_OK) {
+    if (payments_journal_recover(node, &s->journal, srv->read_attempts, payment_replay, &ctx) != FL_OK) {
         fl_annotate(node, "payment service: journal unreadable, recovering again later");
         fl_timer_set(node, RECOVERY_RETRY_NS, TAG_RECOVER);
         return;
@@ -977,10 +970,10 @@ static void payments_charge(fl_node *node, struct payment_service *s, const stru
     if (m->a >= s->customers || s->count >= PAYMENTS_MAX || !waiter_free(s->waiters)) return;
     enum charge_status status = s->balance[m->a] >= m->b ? CHARGE_OK : CHARGE_NO_FUNDS;
     fl_sometimes(node, status == CHARGE_NO_FUNDS, "payments.charge_declined");
-    struct journal_record r = {.kind = REC_CHARGE, .order = m->key, .trace = m->trace,
+    struct payments_record r = {.kind = REC_CHARGE, .order = m->key, .trace = m->trace,
                                .a = m->a, .b = m->b, .c = s->count, .d = status};
     uint32_t slot = 0;
-    if (journal_append(node, &s->journal, &r, &slot) != FL_OK) return; /* asked again */
+    if (payments_journal_append(node, &s->journal, &r, &slot) != FL_OK) return; /* asked again */
     payment_apply(s, &r, slot);
     reply.a = status;
     reply.b = s->count;

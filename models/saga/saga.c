@@ -187,28 +187,6 @@ enum client_outcome { CO_NONE = 0, CO_ACCEPTED = 1, CO_COMMITTED = 2, CO_COMPENS
 
 /* --- encoding ------------------------------------------------------------------ */
 
-/* CRC-32C over records, as wal.c: catches torn sectors and flipped bits. */
-static uint32_t crc32c(const uint8_t *data, size_t size) {
-    static const uint32_t nibble[16] = {
-        0x00000000u, 0x105ec76fu, 0x20bd8edeu, 0x30e349b1u, 0x417b1dbcu, 0x5125dad3u,
-        0x61c69362u, 0x7198540du, 0x82f63b78u, 0x92a8fc17u, 0xa24bb5a6u, 0xb21572c9u,
-        0xc38d26c4u, 0xd3d3e1abu, 0xe330a81au, 0xf36e6f75u,
-    };
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < size; i++) {
-        crc ^= data[i];
-        crc = (crc >> 4) ^ nibble[crc & 15u];
-        crc = (crc >> 4) ^ nibble[crc & 15u];
-    }
-    return ~crc;
-}
-
-static uint32_t fnv1a(const uint8_t *data, size_t size) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
-    return h;
-}
-
 struct msg {
     uint8_t type;
     uint64_t saga;
@@ -232,13 +210,13 @@ static void msg_encode(uint8_t out[MSG_BYTES], const struct msg *m) {
     fl_put_u32(out + 22, m->attempt);
     out[26] = m->phase;
     for (int i = 0; i < STEPS; i++) out[27 + i] = m->outcome[i];
-    fl_put_u32(out + MSG_BODY_BYTES, fnv1a(out, MSG_BODY_BYTES));
+    fl_put_u32(out + MSG_BODY_BYTES, fl_fnv1a32(out, MSG_BODY_BYTES));
 }
 
 /* False for a message of the wrong size, a bad checksum or an unknown type. */
 static bool msg_decode(const uint8_t *in, size_t size, struct msg *m) {
     if (size != MSG_BYTES) return false;
-    if (fl_get_u32(in + MSG_BODY_BYTES) != fnv1a(in, MSG_BODY_BYTES)) return false;
+    if (fl_get_u32(in + MSG_BODY_BYTES) != fl_fnv1a32(in, MSG_BODY_BYTES)) return false;
     if (in[0] < MSG_DO || in[0] > MSG_TYPE_MAX) return false;
     m->type = in[0];
     m->saga = fl_get_u64(in + 1);
@@ -280,13 +258,13 @@ static void rec_encode(uint8_t out[RECORD_BYTES], uint32_t slot, const struct re
     for (int i = 0; i < STEPS; i++) out[38 + i] = r->outcome[i];
     out[41] = r->did;
     out[42] = r->reason;
-    fl_put_u32(out + RECORD_BODY_BYTES, crc32c(out, RECORD_BODY_BYTES));
+    fl_put_u32(out + RECORD_BODY_BYTES, fl_crc32c(out, RECORD_BODY_BYTES));
 }
 
 /* Intact, in its place, and naming a saga the tables can hold. */
 static bool rec_valid(const uint8_t in[RECORD_BYTES], uint32_t slot) {
     if (fl_get_u32(in) != RECORD_MAGIC || fl_get_u32(in + 4) != slot) return false;
-    if (fl_get_u32(in + RECORD_BODY_BYTES) != crc32c(in, RECORD_BODY_BYTES)) return false;
+    if (fl_get_u32(in + RECORD_BODY_BYTES) != fl_crc32c(in, RECORD_BODY_BYTES)) return false;
     uint64_t saga = fl_get_u64(in + 8);
     return saga > 0 && saga < SAGAS_MAX;
 }
@@ -395,6 +373,11 @@ static uint32_t saga_amount(uint64_t saga) {
 }
 
 /* --- the log: two checksummed copies ---------------------------------------------- */
+
+/* Not models/common/journal: that journal ends the log at the first slot no
+ * copy holds and commits in groups; this log skips such a slot (each record
+ * is a whole state, see log_recover) and syncs every append on its own, its
+ * tag the write's number, so that a reply waits for its own record only. */
 
 static const char *const copy_files[COPIES_MAX] = {"log.a", "log.b", "log.c"};
 

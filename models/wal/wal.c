@@ -127,34 +127,6 @@ static const char *const copy_files[COPIES_MAX] = {"wal.a", "wal.b", "wal.c"};
 
 /* --- encoding ------------------------------------------------------------------ */
 
-/* CRC-32C (Castagnoli): what storage engines put on their records. It
- * detects every burst of up to 32 flipped bits, so a torn record (a sector of
- * zeros where data was) or one flipped bit never passes. Four bits at a time,
- * from a 16-entry table (the reflected polynomial 0x82f63b78 applied to each
- * nibble): small enough to check by eye, fast enough that recovery scans and
- * check_end cost little. crc32c("123456789") = 0xe3069283. */
-static uint32_t crc32c(const uint8_t *data, size_t size) {
-    static const uint32_t nibble[16] = {
-        0x00000000u, 0x105ec76fu, 0x20bd8edeu, 0x30e349b1u, 0x417b1dbcu, 0x5125dad3u,
-        0x61c69362u, 0x7198540du, 0x82f63b78u, 0x92a8fc17u, 0xa24bb5a6u, 0xb21572c9u,
-        0xc38d26c4u, 0xd3d3e1abu, 0xe330a81au, 0xf36e6f75u,
-    };
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < size; i++) {
-        crc ^= data[i];
-        crc = (crc >> 4) ^ nibble[crc & 15u];
-        crc = (crc >> 4) ^ nibble[crc & 15u];
-    }
-    return ~crc;
-}
-
-/* FNV-1a for messages, as echo: any one changed byte changes it. */
-static uint32_t fnv1a(const uint8_t *data, size_t size) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
-    return h;
-}
-
 struct record {
     uint64_t index;
     uint64_t id; /* the engine's id of the APPEND request that wrote it */
@@ -170,7 +142,7 @@ static void record_encode(uint8_t out[RECORD_BYTES], const struct record *r) {
     fl_put_u64(out + 20, r->value);
     fl_put_u32(out + 28, r->client);
     fl_put_u32(out + 32, r->incarnation);
-    fl_put_u32(out + RECORD_BODY_BYTES, crc32c(out, RECORD_BODY_BYTES));
+    fl_put_u32(out + RECORD_BODY_BYTES, fl_crc32c(out, RECORD_BODY_BYTES));
 }
 
 static struct record record_decode(const uint8_t in[RECORD_BYTES]) {
@@ -182,12 +154,12 @@ static struct record record_decode(const uint8_t in[RECORD_BYTES]) {
 /* Intact and in its place: the magic, the checksum, and the index it names. */
 static bool record_valid(const uint8_t in[RECORD_BYTES], uint64_t index) {
     if (fl_get_u32(in) != RECORD_MAGIC || fl_get_u64(in + 4) != index) return false;
-    return fl_get_u32(in + RECORD_BODY_BYTES) == crc32c(in, RECORD_BODY_BYTES);
+    return fl_get_u32(in + RECORD_BODY_BYTES) == fl_crc32c(in, RECORD_BODY_BYTES);
 }
 
 /* A message: type byte, body, checksum. Returns its size. */
 static size_t message_seal(uint8_t *msg, size_t body_end) {
-    fl_put_u32(msg + body_end, fnv1a(msg, body_end));
+    fl_put_u32(msg + body_end, fl_fnv1a32(msg, body_end));
     return body_end + MESSAGE_CHECKSUM_BYTES;
 }
 
@@ -199,7 +171,7 @@ static enum msg_type message_open(const uint8_t *data, size_t size) {
     };
     if (size < 1 + MESSAGE_CHECKSUM_BYTES || size > MESSAGE_MAX) return 0;
     size_t body_end = size - MESSAGE_CHECKSUM_BYTES;
-    if (fl_get_u32(data + body_end) != fnv1a(data, body_end)) return 0;
+    if (fl_get_u32(data + body_end) != fl_fnv1a32(data, body_end)) return 0;
     uint8_t type = data[0];
     if (type < MSG_APPEND || type > MSG_ERROR) return 0;
     if (body_end != 1u + body_bytes[type]) return 0;

@@ -222,6 +222,18 @@ static inline uint32_t fl_get_u32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* Checksums for records and messages (sim/checksum.c), one copy for every model.
+ * fl_crc32c: CRC-32C (Castagnoli, reflected polynomial 0x82f63b78), what storage
+ * engines put on their records: it detects every burst of up to 32 flipped bits,
+ * so a torn record or one flipped bit never passes. fl_crc32c("123456789", 9) =
+ * 0xe3069283. fl_crc32c_extend(fl_crc32c(a), b) = fl_crc32c(a || b), and
+ * fl_crc32c_extend(0, a) = fl_crc32c(a): a checksum chained over a whole log.
+ * fl_fnv1a32: 32-bit FNV-1a, cheaper, for messages: every step is a bijection of
+ * the state, so any one changed byte changes it. fl_fnv1a32("", 0) = 0x811c9dc5. */
+uint32_t fl_crc32c(const void *data, size_t size_bytes);
+uint32_t fl_crc32c_extend(uint32_t crc, const void *data, size_t size_bytes);
+uint32_t fl_fnv1a32(const void *data, size_t size_bytes);
+
 /* --- who am I ------------------------------------------------------------- */
 
 fl_node_id fl_self(const fl_node *node);
