@@ -269,10 +269,11 @@ struct seed_scan scan_failures(const struct fl_scenario *scenario, uint64_t seed
         const struct fl_violation *v = &r.violations[0];
         int index = check_index(checks, v->check);
         if (index < 0 || (words != NULL && strstr(v->message, words) == NULL)) {
-            fail_msg("%s (%s) seed %llu failed %s (%s), expected %s saying \"%s\"",
+            fail_msg("%s (%s) seed %llu failed %s (%s), expected %s%s%s%s",
                      fl_scenario_path(scenario), fl_scenario_variant_name(scenario),
                      (unsigned long long)seed, v->check, v->message, checks,
-                     words != NULL ? words : "anything");
+                     words != NULL ? " saying \"" : "", words != NULL ? words : "",
+                     words != NULL ? "\"" : "");
         }
         assert_true((uint32_t)index < SCAN_CHECKS_MAX);
         if (scan.first_failed == 0) scan.first_failed = seed;
