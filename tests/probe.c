@@ -1,4 +1,4 @@
-/* probe: the test model; see probe.h. */
+/* probe: the test model and the helpers the test programs share; see probe.h. */
 #include "probe.h"
 
 #include <stdarg.h>
@@ -264,7 +264,6 @@ struct seed_scan scan_failures(const struct fl_scenario *scenario, uint64_t seed
         if (failures_max > 0 && scan.failed >= failures_max) break;
         struct fl_result r;
         run_seed(scenario, seed, &r);
-        scan.seeds_run = seed;
         if (r.pass) continue;
         const struct fl_violation *v = &r.violations[0];
         int index = check_index(checks, v->check);

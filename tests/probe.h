@@ -10,6 +10,11 @@
  *           params.interval, params.count rounds; each records who reached it.
  *   timer   every node records its clocks at boot and sets one timer of
  *           params.delay on its local clock, recording the clocks when it fires.
+ *
+ * Beside the model, the helpers every test program shares, each written once:
+ * loading a scenario (shipped, patched, as another variant, or inline),
+ * running a seed, sweeping seeds for passes or for the failures of named
+ * checks, replaying a seed, and reading what a run's assertions saw.
  */
 #ifndef FL_TESTS_PROBE_H
 #define FL_TESTS_PROBE_H
@@ -70,7 +75,6 @@ void run_seed(const struct fl_scenario *scenario, uint64_t seed, struct fl_resul
 struct fl_sim *probe_run(const struct fl_scenario *scenario, uint64_t seed,
                          struct fl_result *result);
 
-
 /* --- sweeping seeds ----------------------------------------------------------------- */
 
 /* Defined in a build with AddressSanitizer, where a seed costs several times
@@ -97,7 +101,6 @@ void assert_shipped_passes(const char *relative, uint64_t seeds);
 
 /* What scan_failures saw. */
 struct seed_scan {
-    uint64_t seeds_run;                  /* from seed 1 on */
     uint32_t failed;                     /* seeds that failed */
     uint64_t first_failed;               /* the first failing seed; 0 when none failed */
     uint32_t by_check[SCAN_CHECKS_MAX];  /* failures per name in `checks`, in its order */
