@@ -24,14 +24,6 @@
 #include "models/registry.h"
 #include "probe.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define FL_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FL_TEST_SANITIZED 1
-#endif
-#endif
-
 #ifdef FL_TEST_SANITIZED
 #define SEEDS 60
 #else
@@ -42,81 +34,9 @@
 #define EVERYTHING "scenarios/breaker/everything.json"
 #define EVERYTHING_IMMEDIATE "scenarios/breaker/everything-immediate-retry.json"
 
-static char *read_text(const char *relative, size_t *size) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", FL_SOURCE_DIR, relative);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) fail_msg("cannot open %s", path);
-    char *text = malloc(1 << 16);
-    assert_non_null(text);
-    *size = fread(text, 1, (1 << 16) - 1, f);
-    text[*size] = '\0';
-    fclose(f);
-    return text;
-}
-
-/* A shipped scenario with one text replaced (which must occur once). */
-static struct fl_scenario *load_edited(const char *relative, const char *from, const char *to) {
-    size_t size = 0;
-    char *text = read_text(relative, &size);
-    char *at = strstr(text, from);
-    if (at == NULL) fail_msg("%s has no %s", relative, from);
-    assert_null(strstr(at + 1, from));
-    size_t cap = size + strlen(to) + 1;
-    char *edited = malloc(cap);
-    assert_non_null(edited);
-    int n = snprintf(edited, cap, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
-    assert_true(n > 0);
-    struct fl_error error;
-    struct fl_scenario *scenario =
-        fl_scenario_parse(edited, (size_t)n, relative, fl_models_builtin, &error);
-    if (scenario == NULL) fail_msg("%s", error.message);
-    free(edited);
-    free(text);
-    return scenario;
-}
-
-static struct fl_scenario *load_variant(const char *relative, const char *variant) {
-    char to[96];
-    snprintf(to, sizeof to, "\"model\": \"breaker\", \"variant\": \"%s\",", variant);
-    return load_edited(relative, "\"model\": \"breaker\",", to);
-}
-
-static bool has_violation(const struct fl_result *r, const char *check) {
-    for (uint32_t i = 0; i < r->violation_count && i < FL_VIOLATIONS_MAX; i++) {
-        if (strcmp(r->violations[i].check, check) == 0) return true;
-    }
-    return false;
-}
-
-static void assert_every_seed_passes(const struct fl_scenario *scenario, uint64_t seeds) {
-    for (uint64_t seed = 1; seed <= seeds; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        fail_msg("%s (%s) seed %llu failed %s: %s", fl_scenario_path(scenario),
-                 fl_scenario_variant_name(scenario), (unsigned long long)seed,
-                 r.violations[0].check, r.violations[0].message);
-    }
-}
-
 /* Seeds 1..seeds: how many failed; each failure must name a breaker check. */
-static uint32_t count_failures(const struct fl_scenario *scenario, uint64_t seeds,
-                               uint64_t *first) {
-    uint32_t failed = 0;
-    *first = 0;
-    for (uint64_t seed = 1; seed <= seeds; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        if (strncmp(r.violations[0].check, "breaker.", 8) != 0) {
-            fail_msg("seed %llu failed %s: %s", (unsigned long long)seed, r.violations[0].check,
-                     r.violations[0].message);
-        }
-        if (*first == 0) *first = seed;
-        failed++;
-    }
-    return failed;
+static struct seed_scan count_failures(const struct fl_scenario *scenario, uint64_t seeds) {
+    return scan_failures(scenario, seeds, "breaker.*", NULL, 0);
 }
 
 /* --- the correct variant ---------------------------------------------------------- */
@@ -124,14 +44,14 @@ static uint32_t count_failures(const struct fl_scenario *scenario, uint64_t seed
 static void test_breaker_passes_every_swarm_fault(void **state) {
     (void)state;
     struct fl_scenario *scenario = load_shipped(EVERYTHING);
-    assert_every_seed_passes(scenario, SEEDS);
+    assert_seeds_pass(scenario, SEEDS);
     fl_scenario_free(scenario);
 }
 
 static void test_breaker_rides_out_the_partition(void **state) {
     (void)state;
     struct fl_scenario *scenario = load_shipped(STORM);
-    assert_every_seed_passes(scenario, SEEDS);
+    assert_seeds_pass(scenario, SEEDS);
     fl_scenario_free(scenario);
 }
 
@@ -142,15 +62,14 @@ static void test_breaker_rides_out_the_partition(void **state) {
  * metastable means. A few seeds in a thousand do it; not one in ten. */
 static void test_without_a_fault_a_storm_is_rare_and_the_breaker_has_none(void **state) {
     (void)state;
-    struct fl_scenario *scenario = load_variant("scenarios/breaker/calm.json", "breaker");
-    assert_every_seed_passes(scenario, SEEDS / 3);
+    struct fl_scenario *scenario = load_shipped_variant("scenarios/breaker/calm.json", "breaker");
+    assert_seeds_pass(scenario, SEEDS / 3);
     fl_scenario_free(scenario);
     static const char *const variants[] = {"immediate_retry", "backoff"};
     for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
-        scenario = load_variant("scenarios/breaker/calm.json", variants[v]);
-        uint64_t first = 0;
-        uint32_t failed = count_failures(scenario, SEEDS / 3, &first);
-        assert_true(failed * 10 <= SEEDS / 3);
+        scenario = load_shipped_variant("scenarios/breaker/calm.json", variants[v]);
+        struct seed_scan scan = count_failures(scenario, SEEDS / 3);
+        assert_true(scan.failed * 10 <= SEEDS / 3);
         fl_scenario_free(scenario);
     }
 }
@@ -163,24 +82,8 @@ static void test_storm_exercises_every_breaker_path(void **state) {
         "breaker.probe_closed_circuit", "breaker.failed_fast", "breaker.server_shed",
         "breaker.client_rejected",
     };
-    enum { PATHS = sizeof paths / sizeof paths[0] };
-    uint64_t held[PATHS] = {0};
     struct fl_scenario *scenario = load_shipped(STORM);
-    for (uint64_t seed = 1; seed <= 10; seed++) {
-        struct fl_result r;
-        struct fl_sim *sim = probe_run(scenario, seed, &r);
-        const struct fl_assertion_stat *stats = NULL;
-        uint32_t count = fl_sim_assertions(sim, &stats);
-        for (uint32_t i = 0; i < count; i++) {
-            for (uint32_t p = 0; p < PATHS; p++) {
-                if (strcmp(stats[i].name, paths[p]) == 0) held[p] += stats[i].held;
-            }
-        }
-        fl_sim_destroy(sim);
-    }
-    for (uint32_t p = 0; p < PATHS; p++) {
-        if (held[p] == 0) fail_msg("%s never held in 10 seeds", paths[p]);
-    }
+    assert_paths_taken(scenario, 10, paths, sizeof paths / sizeof paths[0]);
     fl_scenario_free(scenario);
 }
 
@@ -191,9 +94,8 @@ static void test_storm_exercises_every_breaker_path(void **state) {
 static void test_immediate_retry_storm_outlives_the_partition(void **state) {
     (void)state;
     struct fl_scenario *scenario = load_shipped("scenarios/breaker/immediate-retry.json");
-    uint64_t first = 0;
-    uint32_t failed = count_failures(scenario, SEEDS / 3, &first);
-    assert_int_equal(failed, SEEDS / 3);
+    struct seed_scan scan = count_failures(scenario, SEEDS / 3);
+    assert_int_equal(scan.failed, SEEDS / 3);
     struct fl_result r;
     run_seed(scenario, 1, &r);
     assert_false(r.pass);
@@ -210,11 +112,10 @@ static void test_immediate_retry_storm_outlives_the_partition(void **state) {
 static void test_immediate_retry_fails_everything(void **state) {
     (void)state;
     struct fl_scenario *scenario = load_shipped(EVERYTHING_IMMEDIATE);
-    uint64_t first = 0;
     uint32_t seeds = SEEDS / 3;
-    uint32_t failed = count_failures(scenario, seeds, &first);
-    assert_int_equal(first, 1);
-    assert_true(failed * 10 >= seeds * 9);
+    struct seed_scan scan = count_failures(scenario, seeds);
+    assert_int_equal(scan.first_failed, 1);
+    assert_true(scan.failed * 10 >= seeds * 9);
     fl_scenario_free(scenario);
 }
 
@@ -238,9 +139,9 @@ static void test_backoff_alone_does_not_stop_the_storm(void **state) {
 static void test_backoff_recovers_with_few_requests_in_flight(void **state) {
     (void)state;
     struct fl_scenario *scenario =
-        load_edited("scenarios/breaker/backoff.json", "\"params\": {",
-                    "\"params\": { \"concurrency\": 16, \"backoff_base\": \"100ms\", "
-                    "\"backoff_cap\": \"1s\",");
+        load_shipped_edited("scenarios/breaker/backoff.json",
+                            "{\"params\": {\"concurrency\": 16, \"backoff_base\": \"100ms\","
+                            " \"backoff_cap\": \"1s\"}}");
     for (uint64_t seed = 1; seed <= 10; seed++) {
         struct fl_result r;
         run_seed(scenario, seed, &r);
@@ -253,9 +154,8 @@ static void test_backoff_recovers_with_few_requests_in_flight(void **state) {
 /* The recovery bound is not judged when the run ends before it could be. */
 static void test_recovery_not_judged_when_the_run_ends_too_soon(void **state) {
     (void)state;
-    struct fl_scenario *scenario =
-        load_edited("scenarios/breaker/immediate-retry.json", "\"duration\": \"20s\"",
-                    "\"duration\": \"10s\"");
+    struct fl_scenario *scenario = load_shipped_edited("scenarios/breaker/immediate-retry.json",
+                                                       "{\"duration\": \"10s\"}");
     struct fl_result r;
     run_seed(scenario, 1, &r);
     assert_false(r.pass);
@@ -269,18 +169,7 @@ static void test_recovery_not_judged_when_the_run_ends_too_soon(void **state) {
 static void test_a_failing_seed_replays_to_the_same_violation(void **state) {
     (void)state;
     struct fl_scenario *scenario = load_shipped(EVERYTHING_IMMEDIATE);
-    uint64_t first = 0;
-    count_failures(scenario, 5, &first);
-    assert_true(first > 0);
-    struct fl_result a, b;
-    run_seed(scenario, first, &a);
-    run_seed(scenario, first, &b);
-    assert_false(a.pass);
-    assert_int_equal(a.violation_count, b.violation_count);
-    assert_string_equal(a.violations[0].check, b.violations[0].check);
-    assert_string_equal(a.violations[0].message, b.violations[0].message);
-    assert_int_equal(a.events, b.events);
-    assert_int_equal(a.fingerprint, b.fingerprint);
+    assert_replays_same(scenario, first_failure(scenario, 5, "breaker.*", NULL));
     fl_scenario_free(scenario);
 }
 

@@ -15,59 +15,34 @@
 #include "models/registry.h"
 #include "probe.h"
 
-static uint32_t failures(const char *relative, uint64_t seeds, const char *check) {
-    struct fl_scenario *scenario = load_shipped(relative);
-    uint32_t failed = 0;
-    for (uint64_t seed = 1; seed <= seeds; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        failed++;
-        if (check != NULL && strcmp(r.violations[0].check, check) != 0) {
-            fail_msg("%s seed %llu failed %s (%s), expected %s", relative,
-                     (unsigned long long)seed, r.violations[0].check, r.violations[0].message,
-                     check);
-        }
-        if (check == NULL) {
-            fail_msg("%s seed %llu failed %s: %s", relative, (unsigned long long)seed,
-                     r.violations[0].check, r.violations[0].message);
-        }
-    }
-    fl_scenario_free(scenario);
-    return failed;
-}
-
 static void test_correct_variant_passes_every_scenario_for_100_seeds(void **state) {
     (void)state;
-    assert_int_equal(failures("scenarios/echo/calm.json", 100, NULL), 0);
-    assert_int_equal(failures("scenarios/echo/partition.json", 100, NULL), 0);
-    assert_int_equal(failures("scenarios/echo/lossy.json", 100, NULL), 0);
-    assert_int_equal(failures("scenarios/echo/clocks.json", 100, NULL), 0);
+    assert_shipped_passes("scenarios/echo/calm.json", 100);
+    assert_shipped_passes("scenarios/echo/partition.json", 100);
+    assert_shipped_passes("scenarios/echo/lossy.json", 100);
+    assert_shipped_passes("scenarios/echo/clocks.json", 100);
 }
 
 static void test_shared_buffer_bug_is_found_when_requests_overlap(void **state) {
     (void)state;
-    uint32_t failed = failures("scenarios/echo/shared-buffer.json", 100, "echo.reply_matches");
-    assert_true(failed >= 95);
+    struct fl_scenario *scenario = load_shipped("scenarios/echo/shared-buffer.json");
+    struct seed_scan scan = scan_failures(scenario, 100, "echo.reply_matches", NULL, 0);
+    assert_true(scan.failed >= 95);
+    fl_scenario_free(scenario);
 }
 
 static void test_shared_buffer_bug_hides_without_overlap(void **state) {
     (void)state;
-    assert_int_equal(failures("scenarios/echo/shared-buffer-one-client.json", 100, NULL), 0);
+    assert_shipped_passes("scenarios/echo/shared-buffer-one-client.json", 100);
 }
 
 static void test_failing_seed_replays_to_the_same_violation(void **state) {
     (void)state;
     struct fl_scenario *scenario = load_shipped("scenarios/echo/shared-buffer.json");
-    struct fl_result first, again;
+    struct fl_result first;
     run_seed(scenario, 17, &first);
-    run_seed(scenario, 17, &again);
     assert_false(first.pass);
-    assert_string_equal(first.violations[0].check, again.violations[0].check);
-    assert_string_equal(first.violations[0].message, again.violations[0].message);
-    assert_int_equal(first.violations[0].time_ns, again.violations[0].time_ns);
-    assert_int_equal(first.violations[0].event_id, again.violations[0].event_id);
-    assert_int_equal(first.fingerprint, again.fingerprint);
+    assert_replays_same(scenario, 17);
     fl_scenario_free(scenario);
 }
 
@@ -80,10 +55,7 @@ static void test_liveness_fails_when_a_client_is_not_answered_after_heal(void **
         "\"params\":{\"liveness\":\"5ms\",\"interval\":\"100ms\"},"
         "\"faults\":[{\"at\":\"1s\",\"type\":\"isolate\",\"node\":\"c1\","
         "\"duration\":\"8990ms\"}]}";
-    struct fl_error error;
-    struct fl_scenario *scenario =
-        fl_scenario_parse(text, sizeof text - 1, "live.json", fl_models_builtin, &error);
-    if (scenario == NULL) fail_msg("%s", error.message);
+    struct fl_scenario *scenario = parse_builtin(text);
     struct fl_result r;
     run_seed(scenario, 1, &r);
     assert_false(r.pass);

@@ -25,14 +25,6 @@
 #include "models/registry.h"
 #include "probe.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define FL_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FL_TEST_SANITIZED 1
-#endif
-#endif
-
 #ifdef FL_TEST_SANITIZED
 #define SEEDS 60
 #else
@@ -42,92 +34,18 @@
 #define BUG_SEEDS_MAX 1000   /* a buggy variant must fail within these */
 #define BUG_FAILURES_WANTED 5 /* a bug's scan stops after this many failing seeds */
 
-static char *read_text(const char *relative, size_t *size) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", FL_SOURCE_DIR, relative);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) fail_msg("cannot open %s", path);
-    char *text = malloc(1 << 16);
-    assert_non_null(text);
-    *size = fread(text, 1, (1 << 16) - 1, f);
-    text[*size] = '\0';
-    fclose(f);
-    return text;
-}
-
-/* A shipped scenario run with `variant`: its "variant" value replaced, or
- * one inserted after its "model" when it names none. */
-static struct fl_scenario *load_as_variant(const char *relative, const char *variant) {
-    size_t size = 0;
-    char *text = read_text(relative, &size);
-    const char *key = "\"variant\": \"";
-    const char *model = "\"model\": \"jobqueue\",";
-    char *head_end = NULL, *tail = NULL;
-    const char *before = "", *after = "";
-    char *at = strstr(text, key);
-    if (at != NULL) {
-        head_end = at + strlen(key);
-        tail = strchr(head_end, '"');
-    } else {
-        at = strstr(text, model);
-        assert_non_null(at);
-        head_end = at + strlen(model);
-        tail = head_end;
-        before = " \"variant\": \"";
-        after = "\",";
-    }
-    assert_non_null(tail);
-    size_t room = size + 128;
-    char *edited = malloc(room);
-    assert_non_null(edited);
-    int n = snprintf(edited, room, "%.*s%s%s%s%s", (int)(head_end - text), text, before, variant,
-                     after, tail);
-    assert_true(n > 0 && (size_t)n < room);
-    struct fl_error error;
-    struct fl_scenario *scenario =
-        fl_scenario_parse(edited, (size_t)n, relative, fl_models_builtin, &error);
-    if (scenario == NULL) fail_msg("%s", error.message);
-    free(edited);
-    free(text);
-    return scenario;
-}
-
-static void assert_every_seed_passes(const struct fl_scenario *scenario, uint64_t seeds) {
-    for (uint64_t seed = 1; seed <= seeds; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        fail_msg("%s (%s) seed %llu failed %s: %s", fl_scenario_path(scenario),
-                 fl_scenario_variant_name(scenario), (unsigned long long)seed,
-                 r.violations[0].check, r.violations[0].message);
-    }
-}
-
 /* Scans seeds 1..BUG_SEEDS_MAX until BUG_FAILURES_WANTED fail; every failure
  * must be `check`, and its message must contain `words`. Returns the first
  * failing seed. */
 static uint64_t scan_for_bug(const char *relative, const char *check, const char *words) {
     struct fl_scenario *scenario = load_shipped(relative);
-    uint32_t failed = 0;
-    uint64_t first = 0;
-    for (uint64_t seed = 1; seed <= BUG_SEEDS_MAX && failed < BUG_FAILURES_WANTED; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        if (strcmp(r.violations[0].check, check) != 0 ||
-            strstr(r.violations[0].message, words) == NULL) {
-            fail_msg("%s seed %llu failed %s (%s), expected %s saying \"%s\"", relative,
-                     (unsigned long long)seed, r.violations[0].check, r.violations[0].message,
-                     check, words);
-        }
-        if (first == 0) first = seed;
-        failed++;
-    }
+    struct seed_scan scan =
+        scan_failures(scenario, BUG_SEEDS_MAX, check, words, BUG_FAILURES_WANTED);
     fl_scenario_free(scenario);
-    if (failed < BUG_FAILURES_WANTED) {
-        fail_msg("%s: only %u of the first %u seeds failed", relative, failed, BUG_SEEDS_MAX);
+    if (scan.failed < BUG_FAILURES_WANTED) {
+        fail_msg("%s: only %u of the first %u seeds failed", relative, scan.failed, BUG_SEEDS_MAX);
     }
-    return first;
+    return scan.first_failed;
 }
 
 /* --- the correct variant ------------------------------------------------------------ */
@@ -135,14 +53,14 @@ static uint64_t scan_for_bug(const char *relative, const char *check, const char
 static void test_correct_completes_every_job_once_through_every_fault(void **state) {
     (void)state;
     struct fl_scenario *scenario = load_shipped("scenarios/jobqueue/everything.json");
-    assert_every_seed_passes(scenario, SEEDS);
+    assert_seeds_pass(scenario, SEEDS);
     fl_scenario_free(scenario);
 }
 
 static void test_correct_passes_on_a_calm_network(void **state) {
     (void)state;
     struct fl_scenario *scenario = load_shipped("scenarios/jobqueue/calm.json");
-    assert_every_seed_passes(scenario, 50);
+    assert_seeds_pass(scenario, 50);
     fl_scenario_free(scenario);
 }
 
@@ -156,8 +74,8 @@ static void test_correct_passes_every_bug_scenario(void **state) {
         "scenarios/jobqueue/dedupe-by-attempt.json",
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
-        struct fl_scenario *scenario = load_as_variant(scenarios[i], "correct");
-        assert_every_seed_passes(scenario, SEEDS / 3);
+        struct fl_scenario *scenario = load_shipped_variant(scenarios[i], "correct");
+        assert_seeds_pass(scenario, SEEDS / 3);
         fl_scenario_free(scenario);
     }
 }
@@ -176,24 +94,8 @@ static void test_everything_exercises_every_recovery_path(void **state) {
         "jobqueue.recovery_repaired_a_copy", "jobqueue.recovery_cut_tail",
         "jobqueue.poll_got_its_lease_again",
     };
-    enum { PATHS = sizeof paths / sizeof paths[0] };
-    uint64_t held[PATHS] = {0};
     struct fl_scenario *scenario = load_shipped("scenarios/jobqueue/everything.json");
-    for (uint64_t seed = 1; seed <= 100; seed++) {
-        struct fl_result r;
-        struct fl_sim *sim = probe_run(scenario, seed, &r);
-        const struct fl_assertion_stat *stats = NULL;
-        uint32_t count = fl_sim_assertions(sim, &stats);
-        for (uint32_t i = 0; i < count; i++) {
-            for (uint32_t p = 0; p < PATHS; p++) {
-                if (strcmp(stats[i].name, paths[p]) == 0) held[p] += stats[i].held;
-            }
-        }
-        fl_sim_destroy(sim);
-    }
-    for (uint32_t p = 0; p < PATHS; p++) {
-        if (held[p] == 0) fail_msg("%s never held in 100 seeds", paths[p]);
-    }
+    assert_paths_taken(scenario, 100, paths, sizeof paths / sizeof paths[0]);
     fl_scenario_free(scenario);
 }
 
@@ -232,16 +134,9 @@ static void test_dedupe_by_attempt_applies_a_redelivered_job_twice(void **state)
 static void test_no_fencing_fails_only_the_fencing_check_in_everything(void **state) {
     (void)state;
     struct fl_scenario *scenario =
-        load_as_variant("scenarios/jobqueue/everything.json", "no_fencing");
-    uint32_t failed = 0;
-    for (uint64_t seed = 1; seed <= 50; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        assert_string_equal(r.violations[0].check, "jobqueue.fencing");
-        failed++;
-    }
-    assert_true(failed > 0);
+        load_shipped_variant("scenarios/jobqueue/everything.json", "no_fencing");
+    struct seed_scan scan = scan_failures(scenario, 50, "jobqueue.fencing", NULL, 0);
+    assert_true(scan.failed > 0);
     fl_scenario_free(scenario);
 }
 
@@ -250,17 +145,7 @@ static void test_no_fencing_fails_only_the_fencing_check_in_everything(void **st
 static void assert_replays(const char *relative, const char *check, const char *words) {
     uint64_t seed = scan_for_bug(relative, check, words);
     struct fl_scenario *scenario = load_shipped(relative);
-    struct fl_result first, again;
-    run_seed(scenario, seed, &first);
-    run_seed(scenario, seed, &again);
-    assert_false(first.pass);
-    assert_false(again.pass);
-    assert_string_equal(first.violations[0].check, again.violations[0].check);
-    assert_string_equal(first.violations[0].message, again.violations[0].message);
-    assert_int_equal(first.violations[0].time_ns, again.violations[0].time_ns);
-    assert_int_equal(first.violations[0].event_id, again.violations[0].event_id);
-    assert_int_equal(first.events, again.events);
-    assert_int_equal(first.fingerprint, again.fingerprint);
+    assert_replays_same(scenario, seed);
     fl_scenario_free(scenario);
 }
 

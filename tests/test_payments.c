@@ -24,14 +24,6 @@
 #include "models/registry.h"
 #include "probe.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define FL_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FL_TEST_SANITIZED 1
-#endif
-#endif
-
 #ifdef FL_TEST_SANITIZED
 #define SEEDS_CORRECT 60
 #else
@@ -44,84 +36,20 @@
 #define SEEDS_BUGGY_SCAN 200
 #endif
 
-static void assert_every_seed_passes(const char *relative, uint64_t seeds) {
+/* A buggy scenario: its first failure in 1..SEEDS_BUGGY is one of `checks`
+ * (as scan_failures) with `words` in its message, and replays to the same
+ * run; over the first SEEDS_BUGGY_SCAN seeds, every failure is one of
+ * `checks` and at least `failures_min` seeds fail: the bug is found often,
+ * and nothing else breaks on the way. */
+static void assert_bug_found(const char *relative, const char *checks, const char *words,
+                             uint32_t failures_min) {
     struct fl_scenario *scenario = load_shipped(relative);
-    for (uint64_t seed = 1; seed <= seeds; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        fail_msg("%s seed %llu failed %s: %s", relative, (unsigned long long)seed,
-                 r.violations[0].check, r.violations[0].message);
+    assert_replays_same(scenario, first_failure(scenario, SEEDS_BUGGY, checks, words));
+    struct seed_scan scan = scan_failures(scenario, SEEDS_BUGGY_SCAN, checks, NULL, 0);
+    if (scan.failed < failures_min) {
+        fail_msg("%s: %u of %u seeds failed, expected at least %u", relative, scan.failed,
+                 SEEDS_BUGGY_SCAN, failures_min);
     }
-    fl_scenario_free(scenario);
-}
-
-/* The first seed in 1..SEEDS_BUGGY that fails; the failure must be one of
- * `checks` (NULL-terminated) and its message must contain `words`. */
-static uint64_t first_failure(const char *relative, const char *const *checks, const char *words) {
-    struct fl_scenario *scenario = load_shipped(relative);
-    for (uint64_t seed = 1; seed <= SEEDS_BUGGY; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        bool named = false;
-        for (const char *const *c = checks; *c != NULL; c++) {
-            named |= strcmp(*c, r.violations[0].check) == 0;
-        }
-        if (!named || strstr(r.violations[0].message, words) == NULL) {
-            fail_msg("%s seed %llu failed %s: %s", relative, (unsigned long long)seed,
-                     r.violations[0].check, r.violations[0].message);
-        }
-        fl_scenario_free(scenario);
-        return seed;
-    }
-    fl_scenario_free(scenario);
-    fail_msg("%s: no failure in seeds 1..%d", relative, SEEDS_BUGGY);
-    return 0;
-}
-
-/* Over the first `seeds` seeds, every failure is one of `checks`, and at
- * least `failures_min` seeds fail: the bug is found often, and nothing else
- * breaks on the way. */
-static void assert_failures_are(const char *relative, const char *const *checks, uint64_t seeds,
-                                uint64_t failures_min) {
-    struct fl_scenario *scenario = load_shipped(relative);
-    uint64_t failures = 0;
-    for (uint64_t seed = 1; seed <= seeds; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        failures++;
-        bool named = false;
-        for (const char *const *c = checks; *c != NULL; c++) {
-            named |= strcmp(*c, r.violations[0].check) == 0;
-        }
-        if (!named) {
-            fail_msg("%s seed %llu failed %s: %s", relative, (unsigned long long)seed,
-                     r.violations[0].check, r.violations[0].message);
-        }
-    }
-    if (failures < failures_min) {
-        fail_msg("%s: %llu of %llu seeds failed, expected at least %llu", relative,
-                 (unsigned long long)failures, (unsigned long long)seeds,
-                 (unsigned long long)failures_min);
-    }
-    fl_scenario_free(scenario);
-}
-
-static void assert_replays(const char *relative, uint64_t seed) {
-    struct fl_scenario *scenario = load_shipped(relative);
-    struct fl_result first, again;
-    run_seed(scenario, seed, &first);
-    run_seed(scenario, seed, &again);
-    assert_false(first.pass);
-    assert_false(again.pass);
-    assert_string_equal(first.violations[0].check, again.violations[0].check);
-    assert_string_equal(first.violations[0].message, again.violations[0].message);
-    assert_int_equal(first.violations[0].time_ns, again.violations[0].time_ns);
-    assert_int_equal(first.violations[0].event_id, again.violations[0].event_id);
-    assert_int_equal(first.events, again.events);
-    assert_int_equal(first.fingerprint, again.fingerprint);
     fl_scenario_free(scenario);
 }
 
@@ -129,12 +57,12 @@ static void assert_replays(const char *relative, uint64_t seed) {
 
 static void test_correct_survives_every_fault(void **state) {
     (void)state;
-    assert_every_seed_passes("scenarios/payments/everything.json", SEEDS_CORRECT);
+    assert_shipped_passes("scenarios/payments/everything.json", SEEDS_CORRECT);
 }
 
 static void test_correct_never_oversells_under_contention(void **state) {
     (void)state;
-    assert_every_seed_passes("scenarios/payments/contention.json", SEEDS_CORRECT / 2);
+    assert_shipped_passes("scenarios/payments/contention.json", SEEDS_CORRECT / 2);
 }
 
 /* Timeouts shorter than a round trip: every request arrives several times,
@@ -142,28 +70,16 @@ static void test_correct_never_oversells_under_contention(void **state) {
  * decide an order's fate (it once stranded a reservation: seed 411). */
 static void test_correct_survives_timeouts_shorter_than_a_round_trip(void **state) {
     (void)state;
-    assert_every_seed_passes("scenarios/payments/impatient.json", SEEDS_CORRECT / 4);
+    assert_shipped_passes("scenarios/payments/impatient.json", SEEDS_CORRECT / 4);
+    static const char *const stale[] = {"payments.stale_conflict_ignored"};
     struct fl_scenario *scenario = load_shipped("scenarios/payments/impatient.json");
-    uint64_t stale = 0;
-    for (uint64_t seed = 1; seed <= 10; seed++) {
-        struct fl_result r;
-        struct fl_sim *sim = probe_run(scenario, seed, &r);
-        const struct fl_assertion_stat *stats = NULL;
-        uint32_t count = fl_sim_assertions(sim, &stats);
-        for (uint32_t i = 0; i < count; i++) {
-            if (strcmp(stats[i].name, "payments.stale_conflict_ignored") == 0) {
-                stale += stats[i].held;
-            }
-        }
-        fl_sim_destroy(sim);
-    }
-    assert_true(stale > 0);
+    assert_paths_taken(scenario, 10, stale, 1);
     fl_scenario_free(scenario);
 }
 
 static void test_correct_passes_calm(void **state) {
     (void)state;
-    assert_every_seed_passes("scenarios/payments/calm.json", 20);
+    assert_shipped_passes("scenarios/payments/calm.json", 20);
 }
 
 /* A passing sweep means something only if the paths the faults force were
@@ -179,24 +95,8 @@ static void test_everything_exercises_every_recovery_path(void **state) {
         "payments.recovery_repaired_a_copy", "payments.recovery_cut_a_tail",
         "payments.append_refused_disk_full", "payments.server_dropped_corrupt",
     };
-    enum { PATHS = sizeof paths / sizeof paths[0] };
-    uint64_t held[PATHS] = {0};
     struct fl_scenario *scenario = load_shipped("scenarios/payments/everything.json");
-    for (uint64_t seed = 1; seed <= 100; seed++) {
-        struct fl_result r;
-        struct fl_sim *sim = probe_run(scenario, seed, &r);
-        const struct fl_assertion_stat *stats = NULL;
-        uint32_t count = fl_sim_assertions(sim, &stats);
-        for (uint32_t i = 0; i < count; i++) {
-            for (uint32_t p = 0; p < PATHS; p++) {
-                if (strcmp(stats[i].name, paths[p]) == 0) held[p] += stats[i].held;
-            }
-        }
-        fl_sim_destroy(sim);
-    }
-    for (uint32_t p = 0; p < PATHS; p++) {
-        if (held[p] == 0) fail_msg("%s never held in 100 seeds", paths[p]);
-    }
+    assert_paths_taken(scenario, 100, paths, sizeof paths / sizeof paths[0]);
     fl_scenario_free(scenario);
 }
 
@@ -204,56 +104,23 @@ static void test_everything_exercises_every_recovery_path(void **state) {
 
 static void test_no_idempotency_key_charges_a_retried_order_twice(void **state) {
     (void)state;
-    static const char *const checks[] = {"payments.charged_once", NULL};
-    const char *path = "scenarios/payments/no-idempotency-key.json";
-    uint64_t seed = first_failure(path, checks, "charged twice: payments p-");
-    assert_replays(path, seed);
-    assert_failures_are(path, checks, SEEDS_BUGGY_SCAN, SEEDS_BUGGY_SCAN / 2);
+    assert_bug_found("scenarios/payments/no-idempotency-key.json", "payments.charged_once",
+                     "charged twice: payments p-", SEEDS_BUGGY_SCAN / 2);
 }
 
 static void test_unversioned_inventory_oversells(void **state) {
     (void)state;
-    static const char *const checks[] = {"payments.inventory", NULL};
-    const char *path = "scenarios/payments/unversioned-inventory.json";
-    uint64_t seed = first_failure(path, checks, "oversold");
-    assert_replays(path, seed);
-    assert_failures_are(path, checks, SEEDS_BUGGY_SCAN, SEEDS_BUGGY_SCAN / 2);
+    assert_bug_found("scenarios/payments/unversioned-inventory.json", "payments.inventory",
+                     "oversold", SEEDS_BUGGY_SCAN / 2);
 }
 
 /* The lost order is paid again by its retry (charged_once), or, when the
  * retry is rejected, stays paid for though no order exists (paid_shipped). */
 static void test_charge_before_durable_charges_for_a_lost_order(void **state) {
     (void)state;
-    static const char *const checks[] = {"payments.charged_once", "payments.paid_shipped", NULL};
-    const char *path = "scenarios/payments/charge-before-durable.json";
-    uint64_t seed = first_failure(path, checks, "order");
-    assert_replays(path, seed);
-    assert_failures_are(path, checks, SEEDS_BUGGY_SCAN, SEEDS_BUGGY_SCAN / 5);
-}
-
-/* A shipped buggy scenario with its variant replaced by the correct one. */
-static struct fl_scenario *load_fixed(const char *relative) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", FL_SOURCE_DIR, relative);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) fail_msg("cannot open %s", path);
-    static char text[1 << 16];
-    size_t size = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[size] = '\0';
-    char *variant = strstr(text, "\"variant\": \"");
-    assert_non_null(variant);
-    char *name = variant + strlen("\"variant\": \"");
-    char *quote = strchr(name, '"');
-    assert_non_null(quote);
-    static char edited[1 << 16];
-    int n = snprintf(edited, sizeof edited, "%.*scorrect%s", (int)(name - text), text, quote);
-    assert_true(n > 0 && (size_t)n < sizeof edited);
-    struct fl_error error;
-    struct fl_scenario *scenario =
-        fl_scenario_parse(edited, (size_t)n, relative, fl_models_builtin, &error);
-    if (scenario == NULL) fail_msg("%s", error.message);
-    return scenario;
+    assert_bug_found("scenarios/payments/charge-before-durable.json",
+                     "payments.charged_once|payments.paid_shipped", "order",
+                     SEEDS_BUGGY_SCAN / 5);
 }
 
 /* The same seeds of each buggy scenario pass with the correct variant: the
@@ -266,34 +133,20 @@ static void test_each_buggy_scenario_passes_with_the_fix(void **state) {
         "scenarios/payments/charge-before-durable.json",
     };
     for (size_t p = 0; p < sizeof paths / sizeof paths[0]; p++) {
-        struct fl_scenario *scenario = load_fixed(paths[p]);
+        struct fl_scenario *scenario = load_shipped_variant(paths[p], "correct");
         assert_string_equal(fl_scenario_variant_name(scenario), "correct");
-        for (uint64_t seed = 1; seed <= SEEDS_CORRECT / 4; seed++) {
-            struct fl_result r;
-            run_seed(scenario, seed, &r);
-            if (r.pass) continue;
-            fail_msg("%s (correct) seed %llu: %s", paths[p], (unsigned long long)seed,
-                     r.violations[0].message);
-        }
+        assert_seeds_pass(scenario, SEEDS_CORRECT / 4);
         fl_scenario_free(scenario);
     }
 }
 
 /* --- liveness and shape ------------------------------------------------------------------ */
 
-static struct fl_scenario *parse(const char *text) {
-    struct fl_error error;
-    struct fl_scenario *scenario =
-        fl_scenario_parse(text, strlen(text), "inline.json", fl_models_builtin, &error);
-    if (scenario == NULL) fail_msg("%s", error.message);
-    return scenario;
-}
-
 /* Clients that never retry on a lossy network: some order never ends, and
  * orders_end says which. */
 static void test_orders_end_names_an_order_that_never_ends(void **state) {
     (void)state;
-    struct fl_scenario *scenario = parse(
+    struct fl_scenario *scenario = parse_builtin(
         "{\"name\": \"no-retry\", \"model\": \"payments\", \"nodes\": 3, \"clients\": 3,"
         " \"duration\": \"10s\", \"params\": {\"client_timeout\": \"1h\", \"liveness\": \"3s\"},"
         " \"network\": {\"loss\": 0.2}}");
@@ -307,7 +160,7 @@ static void test_orders_end_names_an_order_that_never_ends(void **state) {
 
 static void test_a_fourth_server_is_refused(void **state) {
     (void)state;
-    struct fl_scenario *scenario = parse(
+    struct fl_scenario *scenario = parse_builtin(
         "{\"name\": \"four\", \"model\": \"payments\", \"nodes\": 4, \"clients\": 1,"
         " \"duration\": \"1s\"}");
     struct fl_result r;

@@ -24,14 +24,6 @@
 #include "models/registry.h"
 #include "probe.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define FL_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FL_TEST_SANITIZED 1
-#endif
-#endif
-
 #ifdef FL_TEST_SANITIZED
 #define SEEDS_EVERYTHING 20
 #define SEEDS_OTHER 5
@@ -43,32 +35,11 @@
 #define PATH_SEEDS_MAX 200 /* a fault path must be taken within this many seeds */
 #define BUG_SEEDS_MAX 1000 /* a buggy variant must fail within its first this many seeds */
 
-/* A scenario from text, with the built-in models. */
-static struct fl_scenario *parse_text(const char *text) {
-    struct fl_error error;
-    struct fl_scenario *scenario =
-        fl_scenario_parse(text, strlen(text), "test_raft.json", fl_models_builtin, &error);
-    if (scenario == NULL) fail_msg("%s", error.message);
-    return scenario;
-}
-
-static void assert_every_seed_passes(const char *relative, uint64_t seeds) {
-    struct fl_scenario *scenario = load_shipped(relative);
-    for (uint64_t seed = 1; seed <= seeds; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        fail_msg("%s seed %llu failed %s: %s", relative, (unsigned long long)seed,
-                 r.violations[0].check, r.violations[0].message);
-    }
-    fl_scenario_free(scenario);
-}
-
 /* --- the correct variant ------------------------------------------------------------ */
 
 static void test_correct_survives_everything(void **state) {
     (void)state;
-    assert_every_seed_passes("scenarios/raft/everything.json", SEEDS_EVERYTHING);
+    assert_shipped_passes("scenarios/raft/everything.json", SEEDS_EVERYTHING);
 }
 
 static void test_correct_survives_each_fault_kind(void **state) {
@@ -79,7 +50,7 @@ static void test_correct_survives_each_fault_kind(void **state) {
         "scenarios/raft/clock-jumps.json",
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
-        assert_every_seed_passes(scenarios[i], SEEDS_OTHER);
+        assert_shipped_passes(scenarios[i], SEEDS_OTHER);
     }
 }
 
@@ -92,42 +63,9 @@ static void test_correct_survives_every_bug_scenario(void **state) {
         "scenarios/raft/double-vote-after-restart.json", "scenarios/raft/stale-read.json",
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
-        struct fl_scenario *scenario = load_shipped(scenarios[i]);
-        struct fl_scenario *correct = NULL;
-        /* The same file with its variant line made "correct". */
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", FL_SOURCE_DIR, scenarios[i]);
-        FILE *f = fopen(path, "rb");
-        assert_non_null(f);
-        char *text = calloc(1, 1 << 16);
-        assert_non_null(text);
-        size_t size = fread(text, 1, (1 << 16) - 1, f);
-        fclose(f);
-        const char *variant = fl_scenario_variant_name(scenario);
-        char needle[96], *at;
-        snprintf(needle, sizeof needle, "\"variant\": \"%s\"", variant);
-        at = strstr(text, needle);
-        assert_non_null(at);
-        size_t head = (size_t)(at - text), tail = head + strlen(needle);
-        char *edited = calloc(1, size + 64);
-        assert_non_null(edited);
-        int n = snprintf(edited, size + 64, "%.*s\"variant\": \"correct\"%s", (int)head, text,
-                         text + tail);
-        struct fl_error error;
-        correct = fl_scenario_parse(edited, (size_t)n, scenarios[i], fl_models_builtin, &error);
-        if (correct == NULL) fail_msg("%s", error.message);
-        for (uint64_t seed = 1; seed <= SEEDS_OTHER; seed++) {
-            struct fl_result r;
-            run_seed(correct, seed, &r);
-            if (!r.pass) {
-                fail_msg("%s as correct: seed %llu failed %s: %s", scenarios[i],
-                         (unsigned long long)seed, r.violations[0].check, r.violations[0].message);
-            }
-        }
+        struct fl_scenario *correct = load_shipped_variant(scenarios[i], "correct");
+        assert_seeds_pass(correct, SEEDS_OTHER);
         fl_scenario_free(correct);
-        fl_scenario_free(scenario);
-        free(edited);
-        free(text);
     }
 }
 
@@ -153,24 +91,7 @@ static void test_fault_paths_are_exercised(void **state) {
     };
     for (size_t w = 0; w < sizeof wanted / sizeof wanted[0]; w++) {
         struct fl_scenario *scenario = load_shipped(wanted[w].scenario);
-        uint64_t held = 0;
-        for (uint64_t seed = 1; seed <= PATH_SEEDS_MAX && held == 0; seed++) {
-            struct fl_run_options options = {.seed = seed};
-            struct fl_sim *sim = fl_sim_create(scenario, &options);
-            assert_non_null(sim);
-            struct fl_result r;
-            fl_sim_run(sim, &r);
-            const struct fl_assertion_stat *stats = NULL;
-            uint32_t count = fl_sim_assertions(sim, &stats);
-            for (uint32_t i = 0; i < count; i++) {
-                if (strcmp(stats[i].name, wanted[w].path) == 0) held += stats[i].held;
-            }
-            fl_sim_destroy(sim);
-        }
-        if (held == 0) {
-            fail_msg("%s never held in %d seeds of %s", wanted[w].path, PATH_SEEDS_MAX,
-                     wanted[w].scenario);
-        }
+        assert_paths_taken(scenario, PATH_SEEDS_MAX, &wanted[w].path, 1);
         fl_scenario_free(scenario);
     }
 }
@@ -179,26 +100,17 @@ static void test_fault_paths_are_exercised(void **state) {
  * them as failed (not appended) and the run stays linearizable and live. */
 static void test_a_full_log_refuses_and_stays_correct(void **state) {
     (void)state;
-    struct fl_scenario *scenario = parse_text(
+    struct fl_scenario *scenario = parse_builtin(
         "{\"name\": \"raft-log-full\", \"model\": \"raft\", \"nodes\": 3, \"clients\": 2,"
         " \"duration\": \"10s\", \"params\": {\"log_max\": 64, \"liveness_bound\": \"5s\"},"
         " \"faults\": [{\"at\": \"1s\", \"type\": \"crash\", \"node\": \"n1\","
         " \"restart_after\": \"200ms\"}]}");
     for (uint64_t seed = 1; seed <= 5; seed++) {
-        struct fl_run_options options = {.seed = seed};
-        struct fl_sim *sim = fl_sim_create(scenario, &options);
-        assert_non_null(sim);
         struct fl_result r;
-        fl_sim_run(sim, &r);
+        struct fl_sim *sim = probe_run(scenario, seed, &r);
         if (!r.pass) fail_msg("seed %llu: %s: %s", (unsigned long long)seed,
                               r.violations[0].check, r.violations[0].message);
-        const struct fl_assertion_stat *stats = NULL;
-        uint32_t count = fl_sim_assertions(sim, &stats);
-        uint64_t full = 0;
-        for (uint32_t i = 0; i < count; i++) {
-            if (strcmp(stats[i].name, "raft.log_full") == 0) full += stats[i].held;
-        }
-        assert_true(full > 0);
+        assert_true(assertion_held(sim, "raft.log_full") > 0);
         fl_sim_destroy(sim);
     }
     fl_scenario_free(scenario);
@@ -206,41 +118,14 @@ static void test_a_full_log_refuses_and_stays_correct(void **state) {
 
 /* --- the bugs -------------------------------------------------------------------------- */
 
-/* The first seed of 1..BUG_SEEDS_MAX that fails; every failure before the
- * scan stops must name `check`. */
-static uint64_t first_failing_seed(const struct fl_scenario *scenario, const char *check) {
-    for (uint64_t seed = 1; seed <= BUG_SEEDS_MAX; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        if (strcmp(r.violations[0].check, check) != 0) {
-            fail_msg("%s seed %llu failed %s, expected %s: %s", fl_scenario_path(scenario),
-                     (unsigned long long)seed, r.violations[0].check, check,
-                     r.violations[0].message);
-        }
-        return seed;
-    }
-    fail_msg("%s: no failure in seeds 1..%d", fl_scenario_path(scenario), BUG_SEEDS_MAX);
-    return 0;
-}
-
 /* The bug is found by its check, and its first failing seed replays to the
  * same run: the same violation at the same event, the same fingerprint. */
 static void assert_bug_found_and_replays(const char *relative, const char *check) {
     struct fl_scenario *scenario = load_shipped(relative);
-    uint64_t seed = first_failing_seed(scenario, check);
-    struct fl_result first, again;
+    uint64_t seed = first_failure(scenario, BUG_SEEDS_MAX, check, NULL);
+    assert_replays_same(scenario, seed);
+    struct fl_result first;
     run_seed(scenario, seed, &first);
-    run_seed(scenario, seed, &again);
-    assert_false(first.pass);
-    assert_false(again.pass);
-    assert_string_equal(first.violations[0].check, check);
-    assert_string_equal(first.violations[0].check, again.violations[0].check);
-    assert_string_equal(first.violations[0].message, again.violations[0].message);
-    assert_int_equal(first.violations[0].time_ns, again.violations[0].time_ns);
-    assert_int_equal(first.violations[0].event_id, again.violations[0].event_id);
-    assert_int_equal(first.events, again.events);
-    assert_int_equal(first.fingerprint, again.fingerprint);
     print_message("%s: first failing seed %llu, %s\n", relative, (unsigned long long)seed,
                   first.violations[0].message);
     fl_scenario_free(scenario);
@@ -279,16 +164,8 @@ static void test_every_bug_hides_in_a_calm_run(void **state) {
                  "{\"name\": \"raft-calm-%s\", \"model\": \"raft\", \"variant\": \"%s\","
                  " \"nodes\": 5, \"clients\": 3, \"duration\": \"5s\"}",
                  variants[v], variants[v]);
-        struct fl_scenario *scenario = parse_text(text);
-        for (uint64_t seed = 1; seed <= 10; seed++) {
-            struct fl_result r;
-            run_seed(scenario, seed, &r);
-            if (!r.pass) {
-                fail_msg("%s in a calm run, seed %llu: %s: %s", variants[v],
-                         (unsigned long long)seed, r.violations[0].check,
-                         r.violations[0].message);
-            }
-        }
+        struct fl_scenario *scenario = parse_builtin(text);
+        assert_seeds_pass(scenario, 10);
         fl_scenario_free(scenario);
     }
 }

@@ -23,14 +23,6 @@
 #include "models/registry.h"
 #include "probe.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define FL_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FL_TEST_SANITIZED 1
-#endif
-#endif
-
 #ifdef FL_TEST_SANITIZED
 #define SEEDS 60
 #define SEEDS_OTHER 20
@@ -41,81 +33,13 @@
 
 #define BUG_SEEDS_MAX 1000 /* a buggy variant must fail within these */
 
-static char *read_text(const char *relative, size_t *size) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", FL_SOURCE_DIR, relative);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) fail_msg("cannot open %s", path);
-    char *text = malloc(1 << 16);
-    assert_non_null(text);
-    *size = fread(text, 1, (1 << 16) - 1, f);
-    text[*size] = '\0';
-    fclose(f);
-    return text;
-}
-
-/* A shipped scenario with its variant replaced by `variant` (or set, when the
- * file names none). */
-static struct fl_scenario *load_with_variant(const char *relative, const char *variant) {
-    size_t size = 0;
-    char *text = read_text(relative, &size);
-    char *edited = malloc(size + 128);
-    assert_non_null(edited);
-    int n = 0;
-    char *at = strstr(text, "\"variant\": \"");
-    if (at != NULL) {
-        char *value_end = strchr(at + strlen("\"variant\": \""), '"');
-        assert_non_null(value_end);
-        n = snprintf(edited, size + 128, "%.*s\"variant\": \"%s%s", (int)(at - text), text,
-                     variant, value_end);
-    } else {
-        const char *anchor = "\"model\": \"saga\",";
-        at = strstr(text, anchor);
-        assert_non_null(at);
-        size_t head = (size_t)(at - text) + strlen(anchor);
-        n = snprintf(edited, size + 128, "%.*s \"variant\": \"%s\",%s", (int)head, text, variant,
-                     text + head);
-    }
-    assert_true(n > 0);
-    struct fl_error error;
-    struct fl_scenario *scenario =
-        fl_scenario_parse(edited, (size_t)n, relative, fl_models_builtin, &error);
-    if (scenario == NULL) fail_msg("%s", error.message);
-    free(edited);
-    free(text);
-    return scenario;
-}
-
-static void assert_every_seed_passes(const struct fl_scenario *scenario, uint64_t seeds) {
-    for (uint64_t seed = 1; seed <= seeds; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        fail_msg("%s (%s) seed %llu failed %s: %s", fl_scenario_path(scenario),
-                 fl_scenario_variant_name(scenario), (unsigned long long)seed,
-                 r.violations[0].check, r.violations[0].message);
-    }
-}
-
-/* The first failing seed of a buggy scenario within BUG_SEEDS_MAX; every
- * failure up to it must be `check` and its message must contain `words`. */
-static uint64_t first_failure(const char *relative, const char *check, const char *words) {
+/* The first failing seed of a buggy scenario within BUG_SEEDS_MAX: it must
+ * fail `check`, and its message must contain `words`. */
+static uint64_t first_bug_failure(const char *relative, const char *check, const char *words) {
     struct fl_scenario *scenario = load_shipped(relative);
-    for (uint64_t seed = 1; seed <= BUG_SEEDS_MAX; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        if (strcmp(r.violations[0].check, check) != 0 ||
-            strstr(r.violations[0].message, words) == NULL) {
-            fail_msg("%s seed %llu failed %s (%s), expected %s saying \"%s\"", relative,
-                     (unsigned long long)seed, r.violations[0].check, r.violations[0].message,
-                     check, words);
-        }
-        fl_scenario_free(scenario);
-        return seed;
-    }
-    fail_msg("%s: no failure in seeds 1..%d", relative, BUG_SEEDS_MAX);
-    return 0;
+    uint64_t seed = first_failure(scenario, BUG_SEEDS_MAX, check, words);
+    fl_scenario_free(scenario);
+    return seed;
 }
 
 /* --- the correct variant ------------------------------------------------------------ */
@@ -123,7 +47,7 @@ static uint64_t first_failure(const char *relative, const char *check, const cha
 static void test_correct_survives_everything(void **state) {
     (void)state;
     struct fl_scenario *scenario = load_shipped("scenarios/saga/everything.json");
-    assert_every_seed_passes(scenario, SEEDS);
+    assert_seeds_pass(scenario, SEEDS);
     fl_scenario_free(scenario);
 }
 
@@ -140,8 +64,8 @@ static void test_correct_survives_every_bugs_scenario(void **state) {
         "scenarios/saga/no-tombstone.json",
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        struct fl_scenario *scenario = load_with_variant(files[i], "correct");
-        assert_every_seed_passes(scenario, SEEDS_OTHER);
+        struct fl_scenario *scenario = load_shipped_variant(files[i], "correct");
+        assert_seeds_pass(scenario, SEEDS_OTHER);
         fl_scenario_free(scenario);
     }
 }
@@ -159,24 +83,8 @@ static void test_everything_exercises_every_recovery_path(void **state) {
         "saga.recovery_repaired_a_copy",    "saga.service_full",
         "saga.dropped_corrupt",             "saga.undo_before_do",
     };
-    enum { PATHS = sizeof paths / sizeof paths[0] };
-    uint64_t held[PATHS] = {0};
     struct fl_scenario *scenario = load_shipped("scenarios/saga/everything.json");
-    for (uint64_t seed = 1; seed <= SEEDS_OTHER; seed++) {
-        struct fl_result r;
-        struct fl_sim *sim = probe_run(scenario, seed, &r);
-        const struct fl_assertion_stat *stats = NULL;
-        uint32_t count = fl_sim_assertions(sim, &stats);
-        for (uint32_t i = 0; i < count; i++) {
-            for (uint32_t p = 0; p < PATHS; p++) {
-                if (strcmp(stats[i].name, paths[p]) == 0) held[p] += stats[i].held;
-            }
-        }
-        fl_sim_destroy(sim);
-    }
-    for (uint32_t p = 0; p < PATHS; p++) {
-        if (held[p] == 0) fail_msg("%s never held in %d seeds", paths[p], SEEDS_OTHER);
-    }
+    assert_paths_taken(scenario, SEEDS_OTHER, paths, sizeof paths / sizeof paths[0]);
     fl_scenario_free(scenario);
 }
 
@@ -185,17 +93,14 @@ static void test_everything_exercises_every_recovery_path(void **state) {
  * gets there in about one seed in fifty). */
 static void test_correct_refuses_a_booking_after_its_cancel(void **state) {
     (void)state;
-    struct fl_scenario *scenario = load_with_variant("scenarios/saga/no-tombstone.json", "correct");
+    struct fl_scenario *scenario =
+        load_shipped_variant("scenarios/saga/no-tombstone.json", "correct");
     uint64_t held = 0;
     for (uint64_t seed = 1; seed <= SEEDS_OTHER && held == 0; seed++) {
         struct fl_result r;
         struct fl_sim *sim = probe_run(scenario, seed, &r);
         assert_true(r.pass);
-        const struct fl_assertion_stat *stats = NULL;
-        uint32_t count = fl_sim_assertions(sim, &stats);
-        for (uint32_t i = 0; i < count; i++) {
-            if (strcmp(stats[i].name, "saga.do_after_its_undo_refused") == 0) held += stats[i].held;
-        }
+        held += assertion_held(sim, "saga.do_after_its_undo_refused");
         fl_sim_destroy(sim);
     }
     assert_true(held > 0);
@@ -206,35 +111,35 @@ static void test_correct_refuses_a_booking_after_its_cancel(void **state) {
 
 static void test_missing_compensation_leaves_the_flight_booked(void **state) {
     (void)state;
-    uint64_t seed = first_failure("scenarios/saga/missing-compensation.json", "saga.atomic",
+    uint64_t seed = first_bug_failure("scenarios/saga/missing-compensation.json", "saga.atomic",
                                   "but the flight was never cancelled");
     assert_true(seed >= 1);
 }
 
 static void test_non_idempotent_compensation_refunds_twice(void **state) {
     (void)state;
-    uint64_t seed = first_failure("scenarios/saga/non-idempotent-compensation.json",
+    uint64_t seed = first_bug_failure("scenarios/saga/non-idempotent-compensation.json",
                                   "saga.refund_once", "refunded 2 times");
     assert_true(seed >= 1);
 }
 
 static void test_volatile_orchestrator_forgets_sagas_in_progress(void **state) {
     (void)state;
-    uint64_t seed = first_failure("scenarios/saga/volatile-orchestrator.json", "saga.ends",
+    uint64_t seed = first_bug_failure("scenarios/saga/volatile-orchestrator.json", "saga.ends",
                                   "does not know the saga");
     assert_true(seed >= 1);
 }
 
 static void test_blind_refund_refunds_a_charge_never_made(void **state) {
     (void)state;
-    uint64_t seed = first_failure("scenarios/saga/blind-refund.json",
+    uint64_t seed = first_bug_failure("scenarios/saga/blind-refund.json",
                                   "saga.no_phantom_compensation", "a charge it never made");
     assert_true(seed >= 1);
 }
 
 static void test_no_tombstone_books_after_the_compensation(void **state) {
     (void)state;
-    uint64_t seed = first_failure("scenarios/saga/no-tombstone.json", "saga.atomic",
+    uint64_t seed = first_bug_failure("scenarios/saga/no-tombstone.json", "saga.atomic",
                                   "after its cancel had been answered 'nothing to cancel'");
     assert_true(seed >= 1);
 }
@@ -247,8 +152,9 @@ static void test_each_bug_hides_without_its_fault(void **state) {
                                            "volatile_orchestrator", "blind_refund",
                                            "no_tombstone"};
     for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
-        struct fl_scenario *scenario = load_with_variant("scenarios/saga/calm.json", variants[v]);
-        assert_every_seed_passes(scenario, SEEDS_OTHER / 2);
+        struct fl_scenario *scenario =
+            load_shipped_variant("scenarios/saga/calm.json", variants[v]);
+        assert_seeds_pass(scenario, SEEDS_OTHER / 2);
         fl_scenario_free(scenario);
     }
 }
@@ -256,19 +162,9 @@ static void test_each_bug_hides_without_its_fault(void **state) {
 /* --- replay ---------------------------------------------------------------------------- */
 
 static void assert_replays(const char *relative, const char *check, const char *words) {
-    uint64_t seed = first_failure(relative, check, words);
+    uint64_t seed = first_bug_failure(relative, check, words);
     struct fl_scenario *scenario = load_shipped(relative);
-    struct fl_result first, again;
-    run_seed(scenario, seed, &first);
-    run_seed(scenario, seed, &again);
-    assert_false(first.pass);
-    assert_false(again.pass);
-    assert_string_equal(first.violations[0].check, again.violations[0].check);
-    assert_string_equal(first.violations[0].message, again.violations[0].message);
-    assert_int_equal(first.violations[0].time_ns, again.violations[0].time_ns);
-    assert_int_equal(first.violations[0].event_id, again.violations[0].event_id);
-    assert_int_equal(first.events, again.events);
-    assert_int_equal(first.fingerprint, again.fingerprint);
+    assert_replays_same(scenario, seed);
     fl_scenario_free(scenario);
 }
 
@@ -289,12 +185,10 @@ static void test_same_seed_same_fingerprint(void **state) {
     (void)state;
     struct fl_scenario *scenario = load_shipped("scenarios/saga/everything.json");
     for (uint64_t seed = 1; seed <= 3; seed++) {
-        struct fl_result a, b, other;
+        assert_replays_same(scenario, seed);
+        struct fl_result a, other;
         run_seed(scenario, seed, &a);
-        run_seed(scenario, seed, &b);
         run_seed(scenario, seed + 100, &other);
-        assert_int_equal(a.fingerprint, b.fingerprint);
-        assert_int_equal(a.events, b.events);
         assert_true(a.fingerprint != other.fingerprint);
     }
     fl_scenario_free(scenario);

@@ -7,7 +7,7 @@
  *
  * Seed counts: 1000 per scenario in a plain build (about 2 ms a seed in
  * Release). Under AddressSanitizer a seed costs several times more, so those
- * builds run SEEDS_SANITIZED seeds instead: the sanitizers look for memory
+ * builds (FL_TEST_SANITIZED) run 200 instead: the sanitizers look for memory
  * errors, which the first seeds exercise as well as the later ones.
  */
 #include <stdarg.h>
@@ -24,14 +24,6 @@
 #include "probe.h"
 #include "sim_internal.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define FL_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FL_TEST_SANITIZED 1
-#endif
-#endif
-
 #ifdef FL_TEST_SANITIZED
 #define SEEDS 200
 #else
@@ -39,77 +31,16 @@
 #endif
 
 #define BUGGY_FAILURES_WANTED 5 /* a buggy variant's scan stops after this many failing seeds */
-
-static char *read_text(const char *relative, size_t *size) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", FL_SOURCE_DIR, relative);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) fail_msg("cannot open %s", path);
-    char *text = malloc(1 << 16);
-    assert_non_null(text);
-    *size = fread(text, 1, (1 << 16) - 1, f);
-    text[*size] = '\0';
-    fclose(f);
-    return text;
-}
-
-/* A shipped scenario with its variant replaced (it must name none). */
-static struct fl_scenario *load_with_variant(const char *relative, const char *variant) {
-    size_t size = 0;
-    char *text = read_text(relative, &size);
-    const char *anchor = "\"model\": \"wal\",";
-    char *at = strstr(text, anchor);
-    assert_non_null(at);
-    assert_null(strstr(text, "\"variant\""));
-    char *edited = malloc(size + 64);
-    assert_non_null(edited);
-    size_t head = (size_t)(at - text) + strlen(anchor);
-    int n = snprintf(edited, size + 64, "%.*s \"variant\": \"%s\",%s", (int)head, text, variant,
-                     text + head);
-    assert_true(n > 0);
-    struct fl_error error;
-    struct fl_scenario *scenario =
-        fl_scenario_parse(edited, (size_t)n, relative, fl_models_builtin, &error);
-    if (scenario == NULL) fail_msg("%s", error.message);
-    free(edited);
-    free(text);
-    return scenario;
-}
-
-static void assert_every_seed_passes(const struct fl_scenario *scenario, uint64_t seeds) {
-    for (uint64_t seed = 1; seed <= seeds; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        fail_msg("%s (%s) seed %llu failed %s: %s", fl_scenario_path(scenario),
-                 fl_scenario_variant_name(scenario), (unsigned long long)seed,
-                 r.violations[0].check, r.violations[0].message);
-    }
-}
+#define WAL_CHECKS "wal.acked_not_lost|wal.no_corrupt_read" /* the model's two checks */
 
 /* Scans seeds 1..SEEDS until `wanted` fail; every failure must be one of the
- * model's two checks. Returns how many failed with `check`; *first gets the
- * first failing seed (0 if none). */
-static uint32_t scan_for_bug(const char *relative, const char *check, uint32_t wanted,
-                             uint64_t *first) {
+ * model's two checks (acked_not_lost counted in by_check[0], no_corrupt_read
+ * in by_check[1]). */
+static struct seed_scan scan_for_bug(const char *relative, uint32_t wanted) {
     struct fl_scenario *scenario = load_shipped(relative);
-    uint32_t failed = 0, named = 0;
-    *first = 0;
-    for (uint64_t seed = 1; seed <= SEEDS && failed < wanted; seed++) {
-        struct fl_result r;
-        run_seed(scenario, seed, &r);
-        if (r.pass) continue;
-        const char *got = r.violations[0].check;
-        if (strcmp(got, "wal.acked_not_lost") != 0 && strcmp(got, "wal.no_corrupt_read") != 0) {
-            fail_msg("%s seed %llu failed %s (%s)", relative, (unsigned long long)seed, got,
-                     r.violations[0].message);
-        }
-        if (*first == 0) *first = seed;
-        failed++;
-        named += strcmp(got, check) == 0;
-    }
+    struct seed_scan scan = scan_failures(scenario, SEEDS, WAL_CHECKS, NULL, wanted);
     fl_scenario_free(scenario);
-    return named;
+    return scan;
 }
 
 /* --- the correct variant ------------------------------------------------------------ */
@@ -117,14 +48,14 @@ static uint32_t scan_for_bug(const char *relative, const char *check, uint32_t w
 static void test_correct_keeps_every_acknowledged_record_through_every_disk_fault(void **state) {
     (void)state;
     struct fl_scenario *scenario = load_shipped("scenarios/wal/everything.json");
-    assert_every_seed_passes(scenario, SEEDS);
+    assert_seeds_pass(scenario, SEEDS);
     fl_scenario_free(scenario);
 }
 
 static void test_correct_keeps_every_acknowledged_record_through_crashes(void **state) {
     (void)state;
     struct fl_scenario *scenario = load_shipped("scenarios/wal/crashes.json");
-    assert_every_seed_passes(scenario, SEEDS);
+    assert_seeds_pass(scenario, SEEDS);
     fl_scenario_free(scenario);
 }
 
@@ -136,26 +67,8 @@ static void test_everything_exercises_every_recovery_path(void **state) {
         "wal.read_error_retried", "wal.sync_failed",          "wal.append_refused_disk_full",
         "wal.recovery_cut_a_tail", "wal.recovery_repaired_a_copy", "wal.read_second_copy",
     };
-    enum { PATHS = sizeof paths / sizeof paths[0] };
-    uint64_t held[PATHS] = {0};
     struct fl_scenario *scenario = load_shipped("scenarios/wal/everything.json");
-    for (uint64_t seed = 1; seed <= 200; seed++) {
-        struct fl_run_options options = {.seed = seed};
-        struct fl_sim *sim = fl_sim_create(scenario, &options);
-        struct fl_result r;
-        fl_sim_run(sim, &r);
-        const struct fl_assertion_stat *stats = NULL;
-        uint32_t count = fl_sim_assertions(sim, &stats);
-        for (uint32_t i = 0; i < count; i++) {
-            for (uint32_t p = 0; p < PATHS; p++) {
-                if (strcmp(stats[i].name, paths[p]) == 0) held[p] += stats[i].held;
-            }
-        }
-        fl_sim_destroy(sim);
-    }
-    for (uint32_t p = 0; p < PATHS; p++) {
-        if (held[p] == 0) fail_msg("%s never held in 200 seeds", paths[p]);
-    }
+    assert_paths_taken(scenario, 200, paths, sizeof paths / sizeof paths[0]);
     fl_scenario_free(scenario);
 }
 
@@ -166,8 +79,8 @@ static void test_every_bug_hides_on_a_perfect_disk(void **state) {
     static const char *const variants[] = {"correct", "ack_before_sync", "no_checksum",
                                            "single_copy"};
     for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
-        struct fl_scenario *scenario = load_with_variant("scenarios/wal/calm.json", variants[v]);
-        assert_every_seed_passes(scenario, 50);
+        struct fl_scenario *scenario = load_shipped_variant("scenarios/wal/calm.json", variants[v]);
+        assert_seeds_pass(scenario, 50);
         fl_scenario_free(scenario);
     }
 }
@@ -176,18 +89,16 @@ static void test_every_bug_hides_on_a_perfect_disk(void **state) {
  * they serve is never corrupt: they fail only by losing records. */
 static void test_ack_before_sync_loses_acknowledged_records_in_a_crash(void **state) {
     (void)state;
-    uint64_t first = 0;
-    uint32_t named = scan_for_bug("scenarios/wal/ack-before-sync.json", "wal.acked_not_lost",
-                                  BUGGY_FAILURES_WANTED, &first);
-    assert_int_equal(named, BUGGY_FAILURES_WANTED);
+    struct seed_scan scan =
+        scan_for_bug("scenarios/wal/ack-before-sync.json", BUGGY_FAILURES_WANTED);
+    assert_int_equal(scan.by_check[0], BUGGY_FAILURES_WANTED); /* all acked_not_lost */
 }
 
 static void test_single_copy_loses_records_the_device_damaged(void **state) {
     (void)state;
-    uint64_t first = 0;
-    uint32_t named = scan_for_bug("scenarios/wal/single-copy.json", "wal.acked_not_lost",
-                                  BUGGY_FAILURES_WANTED, &first);
-    assert_int_equal(named, BUGGY_FAILURES_WANTED);
+    struct seed_scan scan =
+        scan_for_bug("scenarios/wal/single-copy.json", BUGGY_FAILURES_WANTED);
+    assert_int_equal(scan.by_check[0], BUGGY_FAILURES_WANTED); /* all acked_not_lost */
 }
 
 /* no_checksum mostly serves damaged records (no_corrupt_read); when the
@@ -195,49 +106,32 @@ static void test_single_copy_loses_records_the_device_damaged(void **state) {
  * trusts is short and the slot is reused (acked_not_lost). */
 static void test_no_checksum_serves_records_the_device_damaged(void **state) {
     (void)state;
-    uint64_t first = 0;
-    uint32_t named = scan_for_bug("scenarios/wal/no-checksum.json", "wal.no_corrupt_read",
-                                  BUGGY_FAILURES_WANTED, &first);
-    assert_true(named >= 1);
-    assert_true(first > 0);
+    struct seed_scan scan =
+        scan_for_bug("scenarios/wal/no-checksum.json", BUGGY_FAILURES_WANTED);
+    assert_true(scan.by_check[1] >= 1); /* some no_corrupt_read */
+    assert_true(scan.first_failed > 0);
 }
 
 /* --- replay and determinism -------------------------------------------------------------- */
 
-static void assert_replays(const char *relative, const char *check) {
-    uint64_t seed = 0;
-    scan_for_bug(relative, check, 1, &seed);
-    assert_true(seed > 0);
+/* The first failing seed of a buggy scenario (one of the model's checks)
+ * replays to the same run. */
+static void assert_replays(const char *relative) {
     struct fl_scenario *scenario = load_shipped(relative);
-    struct fl_result first, again;
-    run_seed(scenario, seed, &first);
-    run_seed(scenario, seed, &again);
-    assert_false(first.pass);
-    assert_false(again.pass);
-    assert_string_equal(first.violations[0].check, again.violations[0].check);
-    assert_string_equal(first.violations[0].message, again.violations[0].message);
-    assert_int_equal(first.violations[0].time_ns, again.violations[0].time_ns);
-    assert_int_equal(first.violations[0].event_id, again.violations[0].event_id);
-    assert_int_equal(first.violations[0].node, again.violations[0].node);
-    assert_int_equal(first.events, again.events);
-    assert_int_equal(first.fingerprint, again.fingerprint);
+    assert_replays_same(scenario, first_failure(scenario, SEEDS, WAL_CHECKS, NULL));
     fl_scenario_free(scenario);
 }
 
 static void test_a_failing_seed_replays_to_the_same_violation(void **state) {
     (void)state;
-    assert_replays("scenarios/wal/ack-before-sync.json", "wal.acked_not_lost");
-    assert_replays("scenarios/wal/no-checksum.json", "wal.no_corrupt_read");
-    assert_replays("scenarios/wal/single-copy.json", "wal.acked_not_lost");
+    assert_replays("scenarios/wal/ack-before-sync.json");
+    assert_replays("scenarios/wal/no-checksum.json");
+    assert_replays("scenarios/wal/single-copy.json");
 }
 
 static struct fl_sim *run_kept(const struct fl_scenario *scenario, uint64_t seed) {
-    struct fl_run_options options = {.seed = seed};
-    struct fl_sim *sim = fl_sim_create(scenario, &options);
-    assert_non_null(sim);
     struct fl_result r;
-    fl_sim_run(sim, &r);
-    return sim;
+    return probe_run(scenario, seed, &r);
 }
 
 static void assert_same_disks(const struct fl_sim *a, const struct fl_sim *b) {

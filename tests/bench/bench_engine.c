@@ -31,6 +31,7 @@
 
 #include "faultline/faultline.h"
 #include "models/registry.h"
+#include "bench.h"
 
 /* --- allocation counting ---------------------------------------------------------- */
 
@@ -72,12 +73,6 @@ void free(void *ptr) {
 
 static uint64_t allocs_now(struct fl_sim *sim) {
     return BENCH_INTERPOSE ? heap_allocs : fl_sim_alloc_count(sim);
-}
-
-static double wall_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* --- a timer-churn model ------------------------------------------------------------ */
@@ -154,11 +149,11 @@ static void run_once(const struct fl_scenario *scenario, FILE *trace, uint64_t e
     if (sim == NULL) exit(3);
     uint64_t steps = 0;
     uint64_t allocs_warm = 0;
-    double start = wall_s();
+    double start = bench_wall_s();
     while (fl_sim_step(sim)) {
         if (++steps == events_expected / 2) allocs_warm = allocs_now(sim);
     }
-    out->wall_s = wall_s() - start;
+    out->wall_s = bench_wall_s() - start;
     out->allocs_steady = allocs_now(sim) - allocs_warm;
     fl_sim_result(sim, &out->result);
     fl_sim_destroy(sim);
@@ -260,14 +255,9 @@ static void bench_gossip_trace(uint32_t nodes, uint64_t messages, double baselin
 }
 
 static void bench_seeds(const char *path, uint64_t seeds) {
-    struct fl_error error;
-    struct fl_scenario *scenario = fl_scenario_load(path, fl_models_builtin, &error);
-    if (scenario == NULL) {
-        fprintf(stderr, "bench_engine: %s\n", error.message);
-        exit(2);
-    }
+    struct fl_scenario *scenario = bench_load("bench_engine", path, fl_models_builtin);
     uint64_t events = 0, failed = 0;
-    double start = wall_s();
+    double start = bench_wall_s();
     for (uint64_t seed = 1; seed <= seeds; seed++) {
         struct fl_run_options options = {.seed = seed};
         struct fl_sim *sim = fl_sim_create(scenario, &options);
@@ -277,7 +267,7 @@ static void bench_seeds(const char *path, uint64_t seeds) {
         failed += !result.pass;
         fl_sim_destroy(sim);
     }
-    double wall = wall_s() - start;
+    double wall = bench_wall_s() - start;
     printf("bench=seeds scenario=%s seeds=%llu failed=%llu events=%llu wall_s=%.3f "
            "seeds_per_s=%.1f events_per_s=%.0f\n",
            path, (unsigned long long)seeds, (unsigned long long)failed,

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "lin.h"
+#include "bench.h"
 
 #define FILES_MAX 1024
 #define SLOWEST_SHOWN 5
@@ -31,12 +32,6 @@ struct file_result {
     uint64_t states;
     double wall_s;
 };
-
-static double wall_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts); // host time: a benchmark measures it
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int by_time_desc(const void *a, const void *b) {
     const struct file_result *x = a;
@@ -54,10 +49,10 @@ static bool check_file(const char *dir, const char *name, bool prefix, struct fi
     struct fl_lin_report report;
     struct fl_lin_options options = {.model = FL_LIN_MODEL_REGISTER, .shortest_prefix = prefix};
     fl_lin_history_init(&history);
-    double start = wall_s();
+    double start = bench_wall_s();
     bool ok = fl_lin_history_load(&history, path, FL_LIN_FORMAT_JEPSEN, &error) == FL_LIN_EOK &&
               fl_lin_check(&history, &options, &report) == FL_LIN_EOK;
-    out->wall_s = wall_s() - start;
+    out->wall_s = bench_wall_s() - start;
     if (!ok) fprintf(stderr, "bench_lin: %s\n", error.message);
     snprintf(out->name, sizeof out->name, "%s", name);
     out->result = ok ? fl_lin_result_name(report.result) : "error";
@@ -82,7 +77,7 @@ int main(int argc, char **argv) {
     uint64_t states = 0;
     uint64_t prefix_checks = 0;
     char name[64], want[64];
-    double start = wall_s();
+    double start = bench_wall_s();
     while (count < FILES_MAX && fscanf(expected, "%63s %63s", name, want) == 2) {
         struct file_result *r = &results[count++];
         if (!check_file(dir, name, false, r, &prefix_checks)) return 2;
@@ -90,15 +85,15 @@ int main(int argc, char **argv) {
         if (strcmp(r->result, lin ? "linearizable" : "not_linearizable") != 0) mismatches++;
         states += r->states;
     }
-    double total_s = wall_s() - start;
+    double total_s = bench_wall_s() - start;
     /* Again, with the shortest failing prefixes. */
-    double prefix_start = wall_s();
+    double prefix_start = bench_wall_s();
     for (size_t i = 0; i < count; i++) {
         struct file_result again;
         if (!check_file(dir, results[i].name, true, &again, &prefix_checks)) return 2;
         if (strcmp(again.result, results[i].result) != 0) mismatches++;
     }
-    double prefix_s = wall_s() - prefix_start;
+    double prefix_s = bench_wall_s() - prefix_start;
     fclose(expected);
     printf("bench=lin histories=%zu wall_s=%.3f states=%" PRIu64 " mismatches=%zu\n", count,
            total_s, states, mismatches);

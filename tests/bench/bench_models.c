@@ -33,6 +33,7 @@
 
 #include "faultline/faultline.h"
 #include "models/registry.h"
+#include "bench.h"
 
 #define RANGES_MAX 101
 #define CHECKS_MAX 8
@@ -42,12 +43,6 @@ struct options {
     uint32_t ranges;
     uint64_t range;
 };
-
-static double wall_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts); // host time: a benchmark measures it
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Runs one seed; 3 (internal error) when memory runs out. */
 static bool run_seed(const struct fl_scenario *scenario, uint64_t seed, struct fl_result *result) {
@@ -66,11 +61,11 @@ static void bench_pass(const char *path, const struct fl_scenario *scenario,
                        const struct options *options) {
     uint64_t failed = 0;
     struct fl_result result;
-    double start = wall_s();
+    double start = bench_wall_s();
     for (uint64_t seed = 1; seed <= options->seeds; seed++) {
         if (!run_seed(scenario, seed, &result)) failed++;
     }
-    double elapsed = wall_s() - start;
+    double elapsed = bench_wall_s() - start;
     printf("bench=model_pass scenario=%s model=%s variant=%s seeds=%" PRIu64 " failed=%" PRIu64
            " wall_s=%.3f seeds_per_s=%.1f\n",
            path, fl_scenario_model(scenario)->name, fl_scenario_variant_name(scenario),
@@ -125,7 +120,7 @@ static void bench_bug(const char *path, const struct fl_scenario *scenario,
     uint32_t found = 0;
     struct check_tally tally = {.used = 0};
     struct fl_result result;
-    double start = wall_s();
+    double start = bench_wall_s();
     for (uint32_t r = 0; r < options->ranges; r++) {
         to_failure[r] = options->range + 1;
         for (uint64_t i = 1; i <= options->range; i++) {
@@ -138,7 +133,7 @@ static void bench_bug(const char *path, const struct fl_scenario *scenario,
             break;
         }
     }
-    double elapsed = wall_s() - start;
+    double elapsed = bench_wall_s() - start;
     qsort(to_failure, options->ranges, sizeof to_failure[0], by_value);
     char median[32], max[32];
     format_seeds(to_failure[options->ranges / 2], options->range, median, sizeof median);
@@ -199,12 +194,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     for (int i = first_path; i < argc; i++) {
-        struct fl_error error;
-        struct fl_scenario *scenario = fl_scenario_load(argv[i], fl_models_builtin, &error);
-        if (scenario == NULL) {
-            fprintf(stderr, "bench_models: %s\n", error.message);
-            return 2;
-        }
+        struct fl_scenario *scenario = bench_load("bench_models", argv[i], fl_models_builtin);
         const struct fl_model *model = fl_scenario_model(scenario);
         if (strcmp(fl_scenario_variant_name(scenario), model->variants[0]) == 0) {
             bench_pass(argv[i], scenario, &options);

@@ -36,6 +36,7 @@
 
 #include "faultline/faultline.h"
 #include "models/registry.h"
+#include "bench.h"
 
 extern char **environ;
 
@@ -46,12 +47,6 @@ static int repeats = REPEATS_MAX; /* --quick: 1 */
 static const char empty_scenario[] =
     "{\"name\": \"bench-empty\", \"model\": \"echo\", \"nodes\": 1, \"clients\": 0, "
     "\"duration\": \"1ms\"}\n";
-
-static double wall_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int compare_doubles(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -73,7 +68,7 @@ static double sweep_once(char *faultline, char *scenario, uint64_t seeds, int jo
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    double start = wall_s();
+    double start = bench_wall_s();
     pid_t pid;
     int status = 0;
     if (posix_spawn(&pid, faultline, &actions, NULL, argv, environ) != 0 ||
@@ -81,7 +76,7 @@ static double sweep_once(char *faultline, char *scenario, uint64_t seeds, int jo
         perror("bench_sweep: faultline");
         exit(3);
     }
-    double wall = wall_s() - start;
+    double wall = bench_wall_s() - start;
     posix_spawn_file_actions_destroy(&actions);
     if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
         fprintf(stderr, "bench_sweep: faultline sweep %s failed (status %d)\n", scenario, status);
@@ -98,15 +93,10 @@ static double sweep_median(char *faultline, char *scenario, uint64_t seeds, int 
 
 /* The same seeds in this process, one after another. */
 static double inprocess_median(const char *path, uint64_t seeds) {
-    struct fl_error error;
-    struct fl_scenario *scenario = fl_scenario_load(path, fl_models_builtin, &error);
-    if (scenario == NULL) {
-        fprintf(stderr, "bench_sweep: %s\n", error.message);
-        exit(2);
-    }
+    struct fl_scenario *scenario = bench_load("bench_sweep", path, fl_models_builtin);
     double walls[REPEATS_MAX];
     for (int i = 0; i < repeats; i++) {
-        double start = wall_s();
+        double start = bench_wall_s();
         for (uint64_t seed = 1; seed <= seeds; seed++) {
             struct fl_run_options options = {.seed = seed};
             struct fl_sim *sim = fl_sim_create(scenario, &options);
@@ -115,7 +105,7 @@ static double inprocess_median(const char *path, uint64_t seeds) {
             fl_sim_run(sim, &result);
             fl_sim_destroy(sim);
         }
-        walls[i] = wall_s() - start;
+        walls[i] = bench_wall_s() - start;
     }
     fl_scenario_free(scenario);
     return median(walls, repeats);

@@ -95,6 +95,25 @@ want_stderr() {
     grep -qF -- "$1" "$ERR" || fail "expected stderr to contain \"$1\""
 }
 
+# want_refused TEXT: the last command exited 2 with a message on stderr,
+# one containing TEXT unless TEXT is empty: bad input is refused, saying why.
+want_refused() {
+    want_status 2
+    [[ -s $ERR ]] || fail "expected a message on stderr"
+    [[ -z $1 ]] || want_stderr "$1"
+}
+
+# bad_flags COMMAND NAME EXPECTED_STDERR ARGS...: one case, `faultline COMMAND
+# ARGS` is refused (want_refused EXPECTED_STDERR).
+bad_flags() {
+    local command=$1 name=$2 text=$3
+    shift 3
+    begin "bad flags: $name exits 2"
+    run "$FAULTLINE" "$command" "$@"
+    want_refused "$text"
+    end
+}
+
 # field NAME FILE: the value of a top-level scalar in a one-line JSON report.
 field() {
     grep -oE "\"$1\":(\"[^\"]*\"|[^,}\"]*)" "$2" | head -n 1 | cut -d: -f2- | tr -d '"'

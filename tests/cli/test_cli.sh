@@ -278,26 +278,13 @@ bad_scenario "a sector size other than 512 or 4096" "$TMP/disk-sector.json" \
 
 # ---- bad flags: exit 2 ------------------------------------------------------
 
-# bad_flags NAME EXPECTED_STDERR ARGS...: `faultline run ARGS` must exit 2 and
-# say why on stderr.
-bad_flags() {
-    local name=$1 text=$2
-    shift 2
-    begin "bad flags: $name exits 2"
-    run "$FAULTLINE" run "$@"
-    want_status 2
-    [[ -s $ERR ]] || fail "expected a message on stderr"
-    [[ -z $text ]] || want_stderr "$text"
-    end
-}
-
-bad_flags "run with no scenario" ""
-bad_flags "--seed abc" "abc" "$base" --seed abc
-bad_flags "--seed -1" "-1" "$base" --seed -1
-bad_flags "--seed with no value" "--seed" "$base" --seed
-bad_flags "an unknown option --sede 3" "--sede" "$base" --sede 3
-bad_flags "two scenario paths" "" "$base" "$base"
-bad_flags "--trace into a missing directory" "/nonexistent-dir/t.jsonl" \
+bad_flags run "run with no scenario" ""
+bad_flags run "--seed abc" "abc" "$base" --seed abc
+bad_flags run "--seed -1" "-1" "$base" --seed -1
+bad_flags run "--seed with no value" "--seed" "$base" --seed
+bad_flags run "an unknown option --sede 3" "--sede" "$base" --sede 3
+bad_flags run "two scenario paths" "" "$base" "$base"
+bad_flags run "--trace into a missing directory" "/nonexistent-dir/t.jsonl" \
     "$base" --trace /nonexistent-dir/t.jsonl
 
 # ---- internal error: exit 3 with the replay command -------------------------

@@ -93,47 +93,35 @@ want_status 0
 want_stdout "usage: faultline merge"
 end
 
-# bad_flags NAME EXPECTED_STDERR ARGS...: `faultline sweep ARGS` exits 2 naming it.
-bad_flags() {
-    local name=$1 text=$2
-    shift 2
-    begin "bad flags: $name exits 2"
-    run "$FAULTLINE" sweep "$@"
-    want_status 2
-    [[ -s $ERR ]] || fail "expected a message on stderr"
-    [[ -z $text ]] || want_stderr "$text"
-    end
-}
-
-bad_flags "no scenario" "missing SCENARIO" --seeds 1..3
-bad_flags "no seeds" "--seeds" "$partition"
-bad_flags "--seeds 5..1" "5..1" "$partition" --seeds 5..1
-bad_flags "--seeds abc" "abc" "$partition" --seeds abc
-bad_flags "--seeds 1.." "1.." "$partition" --seeds 1..
-bad_flags "--seeds -1..3" "-1..3" "$partition" --seeds -1..3
-bad_flags "--seeds 0..18446744073709551616" "18446744073709551616" "$partition" \
+bad_flags sweep "no scenario" "missing SCENARIO" --seeds 1..3
+bad_flags sweep "no seeds" "--seeds" "$partition"
+bad_flags sweep "--seeds 5..1" "5..1" "$partition" --seeds 5..1
+bad_flags sweep "--seeds abc" "abc" "$partition" --seeds abc
+bad_flags sweep "--seeds 1.." "1.." "$partition" --seeds 1..
+bad_flags sweep "--seeds -1..3" "-1..3" "$partition" --seeds -1..3
+bad_flags sweep "--seeds 0..18446744073709551616" "18446744073709551616" "$partition" \
     --seeds 0..18446744073709551616
-bad_flags "--seeds with no value" "--seeds" "$partition" --seeds
-bad_flags "--count 0" "--count" "$partition" --count 0
-bad_flags "--seeds and --count" "--count" "$partition" --seeds 1..3 --count 3
-bad_flags "--seed-base without --count" "--seed-base" "$partition" --seeds 1..3 --seed-base 4
-bad_flags "-j 0" "-j" "$partition" --seeds 1..3 -j 0
-bad_flags "-j x" "\"x\"" "$partition" --seeds 1..3 -j x
-bad_flags "--shard 3/3" "--shard" "$partition" --seeds 1..3 --shard 3/3
-bad_flags "--shard 1" "--shard" "$partition" --seeds 1..3 --shard 1
-bad_flags "--shard 0/0" "--shard" "$partition" --seeds 1..3 --shard 0/0
-bad_flags "--wall-max 0" "--wall-max" "$partition" --seeds 1..3 --wall-max 0
-bad_flags "--mem-max 1.5" "1.5" "$partition" --seeds 1..3 --mem-max 1.5
-bad_flags "--events-max 0" "--events-max" "$partition" --seeds 1..3 --events-max 0
-bad_flags "an unknown option --sede" "--sede" "$partition" --seeds 1..3 --sede 3
-bad_flags "two scenarios" "unexpected argument" "$partition" "$partition" --seeds 1..3
-bad_flags "--out into a missing directory" "/nonexistent-dir/r.jsonl" \
+bad_flags sweep "--seeds with no value" "--seeds" "$partition" --seeds
+bad_flags sweep "--count 0" "--count" "$partition" --count 0
+bad_flags sweep "--seeds and --count" "--count" "$partition" --seeds 1..3 --count 3
+bad_flags sweep "--seed-base without --count" "--seed-base" "$partition" --seeds 1..3 --seed-base 4
+bad_flags sweep "-j 0" "-j" "$partition" --seeds 1..3 -j 0
+bad_flags sweep "-j x" "\"x\"" "$partition" --seeds 1..3 -j x
+bad_flags sweep "--shard 3/3" "--shard" "$partition" --seeds 1..3 --shard 3/3
+bad_flags sweep "--shard 1" "--shard" "$partition" --seeds 1..3 --shard 1
+bad_flags sweep "--shard 0/0" "--shard" "$partition" --seeds 1..3 --shard 0/0
+bad_flags sweep "--wall-max 0" "--wall-max" "$partition" --seeds 1..3 --wall-max 0
+bad_flags sweep "--mem-max 1.5" "1.5" "$partition" --seeds 1..3 --mem-max 1.5
+bad_flags sweep "--events-max 0" "--events-max" "$partition" --seeds 1..3 --events-max 0
+bad_flags sweep "an unknown option --sede" "--sede" "$partition" --seeds 1..3 --sede 3
+bad_flags sweep "two scenarios" "unexpected argument" "$partition" "$partition" --seeds 1..3
+bad_flags sweep "--out into a missing directory" "/nonexistent-dir/r.jsonl" \
     "$partition" --seeds 1..3 --out /nonexistent-dir/r.jsonl
-bad_flags "--junit into a missing directory" "/nonexistent-dir/j.xml" \
+bad_flags sweep "--junit into a missing directory" "/nonexistent-dir/j.xml" \
     "$partition" --seeds 1..3 --junit /nonexistent-dir/j.xml
-bad_flags "--out and --junit the same file" "$TMP/same" \
+bad_flags sweep "--out and --junit the same file" "$TMP/same" \
     "$partition" --seeds 1..3 --out "$TMP/same" --junit "$TMP/same"
-bad_flags "a missing scenario" "$TMP/missing.json" "$TMP/missing.json" --seeds 1..3
+bad_flags sweep "a missing scenario" "$TMP/missing.json" "$TMP/missing.json" --seeds 1..3
 
 # ---- a seed's record is its run's, whatever -j -----------------------------------
 
