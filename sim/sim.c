@@ -838,7 +838,10 @@ static void stop(struct fl_sim *sim, enum fl_stop reason) {
         check_history(sim);
     }
     emit_simple(sim, FL_TR_END, FL_NODE_NONE, 0, reason);
-    fl_trace_flush(&sim->trace);
+    /* The end is the last record: the caller may close the file as soon as
+     * the run stops, so the engine must not touch it again (not even the
+     * flush in fl_sim_destroy). */
+    fl_trace_release(&sim->trace);
     sim->result.stop = reason;
     sim->stopped = true;
 }

@@ -132,6 +132,12 @@ bool fl_trace_flush(struct fl_trace *trace) {
     return !trace->out_failed;
 }
 
+bool fl_trace_release(struct fl_trace *trace) {
+    bool ok = fl_trace_flush(trace);
+    trace->out = NULL;
+    return ok;
+}
+
 struct json {
     char *p;
 };

@@ -127,6 +127,11 @@ void fl_trace_view(struct fl_trace *trace, uint64_t time_ns, uint32_t node,
 uint64_t fl_trace_fingerprint(const struct fl_trace *trace);
 /* Writes what is buffered; false if writing the file failed at any point. */
 bool fl_trace_flush(struct fl_trace *trace);
+/* Flushes and lets go of the file: the run has written its last record, and
+ * the file's owner may close it from now on, before the simulation is
+ * destroyed (the CLI renames its trace into place first). Records emitted
+ * after it are still counted and hashed, never written. */
+bool fl_trace_release(struct fl_trace *trace);
 const char *fl_trace_kind_name(enum fl_trace_kind kind);
 const char *fl_msg_type_name(enum fl_msg_type type);
 /* The trace's name of a disk fault note (enum fl_disk_note_kind). */
