@@ -235,11 +235,14 @@ static void print_trace_hints(const char *trace_path, const struct fl_result *r)
     print_quoted(trace_path);
     printf("\n");
     uint64_t event = r->violation_count > 0 ? r->violations[0].event_id : 0;
-    if (event > 0) { /* line N holds record N */
-        printf("  the 20 before it:   head -n %llu ", (unsigned long long)event);
+    if (event > 0) { /* event line N holds record N; view lines carry no id */
+        printf("  the 20 before it:   grep '^{\"id\":' ");
         print_quoted(trace_path);
-        printf(" | tail -n 20\n");
+        printf(" | head -n %llu | tail -n 20\n", (unsigned long long)event);
     }
+    printf("  in the visualizer:  faultline viz ");
+    print_quoted(trace_path);
+    printf(" --at violation\n");
     printf("  one node's events:  grep '\"node\":\"n1\"' ");
     print_quoted(trace_path);
     printf("\n");
