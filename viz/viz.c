@@ -1128,6 +1128,10 @@ static void draw_fault_marks(struct fl_viz *viz, struct pen *r, uint64_t t0, uin
     int x0, x1, y0, y1;
     lanes_box(viz, &x0, &x1, &y0, &y1);
     int half = lane_half(viz);
+    /* Network faults' labels share one row above the lanes: a label that would
+     * start inside the previous one is left out (the strip and its line stay;
+     * the side panel lists every fault in force). */
+    int label_free_x = x0;
     for (uint32_t i = 0; i < t->fault_count && t->faults[i].t_ns < t1; i++) {
         const struct fl_tf_fault *f = &t->faults[i];
         uint64_t end = f->end_ns == FL_TF_NEVER ? t->end_ns : f->end_ns;
@@ -1143,8 +1147,12 @@ static void draw_fault_marks(struct fl_viz *viz, struct pen *r, uint64_t t0, uin
             fill_rect(r, xa, y0, instant ? 2 : xb - xa, y1 - y0);
             set_color(r, FL_VIZ_COLOR_CUT, 255);
             pen_line(r, xa, y0 - 4, xa, y1);
-            text_n(viz, r, xa + 3, viz->layout.diagram.y + 3, 0xf07070u, FL_VIZ_TEXT_SCALE,
-                   fl_tf_str(t, f->text), (xb - xa) / CELL_W > 12 ? (xb - xa) / CELL_W : 12);
+            if (xa + 3 >= label_free_x) {
+                int width = text_n(viz, r, xa + 3, viz->layout.diagram.y + 3, 0xf07070u,
+                                   FL_VIZ_TEXT_SCALE, fl_tf_str(t, f->text),
+                                   (xb - xa) / CELL_W > 12 ? (xb - xa) / CELL_W : 12);
+                label_free_x = xa + 3 + width + CELL_W;
+            }
             continue;
         }
         int y = fl_viz_lane_y(viz, f->node);
