@@ -26,8 +26,8 @@
 
 #define ETCD_DIR FL_SOURCE_DIR "/../shared/data/linearizability/etcd"
 
-/* Parses jsonl text (asserting it is valid) and checks it. */
-static enum fl_lin_result check_text(const char *text, enum fl_lin_model model, uint64_t states_max,
+/* Parses jsonl text (asserting it is valid) and checks it with options. */
+static enum fl_lin_result check_with(const char *text, const struct fl_lin_options *options,
                                      struct fl_lin_report *report) {
     struct fl_lin_history history;
     struct fl_lin_error error;
@@ -35,10 +35,15 @@ static enum fl_lin_result check_text(const char *text, enum fl_lin_model model, 
     int parsed =
         fl_lin_history_parse(&history, text, strlen(text), FL_LIN_FORMAT_JSONL, "t.jsonl", &error);
     if (parsed != FL_LIN_EOK) fail_msg("parse failed: %s", error.message);
-    struct fl_lin_options options = {.model = model, .states_max = states_max};
-    assert_int_equal(fl_lin_check(&history, &options, report), FL_LIN_EOK);
+    assert_int_equal(fl_lin_check(&history, options, report), FL_LIN_EOK);
     fl_lin_history_deinit(&history);
     return report->result;
+}
+
+static enum fl_lin_result check_text(const char *text, enum fl_lin_model model, uint64_t states_max,
+                                     struct fl_lin_report *report) {
+    struct fl_lin_options options = {.model = model, .states_max = states_max};
+    return check_with(text, &options, report);
 }
 
 static enum fl_lin_result result_of(const char *text, enum fl_lin_model model) {
@@ -293,16 +298,8 @@ static void test_every_etcd_history_matches_expected(void **state) {
 
 /* Checks text with the shortest failing prefix asked for. */
 static enum fl_lin_result check_prefix(const char *text, struct fl_lin_report *report) {
-    struct fl_lin_history history;
-    struct fl_lin_error error;
-    fl_lin_history_init(&history);
-    int parsed =
-        fl_lin_history_parse(&history, text, strlen(text), FL_LIN_FORMAT_JSONL, "t.jsonl", &error);
-    if (parsed != FL_LIN_EOK) fail_msg("parse failed: %s", error.message);
     struct fl_lin_options options = {.model = FL_LIN_MODEL_KV, .shortest_prefix = true};
-    assert_int_equal(fl_lin_check(&history, &options, report), FL_LIN_EOK);
-    fl_lin_history_deinit(&history);
-    return report->result;
+    return check_with(text, &options, report);
 }
 
 /* Events 0..9: p1's second read (op 3, events 6 and 7) sees 1 after the write

@@ -65,6 +65,25 @@ static void load_small(struct fl_trace_file *trace) {
     if (!ok) fail_msg("%s", error.message);
 }
 
+/* The small trace open in a viewer, with a frame to render into: where most
+ * tests start. The viewer points at the trace, so the struct must not move. */
+struct small_view {
+    struct fl_trace_file trace;
+    struct fl_viz viz;
+    struct frame f;
+};
+
+static void small_open(struct small_view *s) {
+    load_small(&s->trace);
+    fl_viz_init(&s->viz, &s->trace, "small", W, H);
+    frame_open(&s->f);
+}
+
+static void small_close(struct small_view *s) {
+    frame_close(&s->f, &s->viz);
+    fl_tf_free(&s->trace);
+}
+
 /* A pixel inside node k's disc, below its name. */
 static uint32_t disc_color(const struct frame *f, const struct fl_viz *viz, uint32_t k) {
     int x, y;
@@ -74,220 +93,190 @@ static uint32_t disc_color(const struct frame *f, const struct fl_viz *viz, uint
 
 static void test_discs_are_on_the_ring_in_their_roles_colours(void **state) {
     (void)state;
-    struct fl_trace_file trace;
-    load_small(&trace);
-    struct fl_viz viz;
-    fl_viz_init(&viz, &trace, "small", W, H);
-    fl_viz_seek(&viz, 4000);
-    struct frame f;
-    frame_open(&f);
-    render(&f, &viz);
+    struct small_view s;
+    small_open(&s);
+    fl_viz_seek(&s.viz, 4000);
+    render(&s.f, &s.viz);
     /* n1 at the top of the ring, the others clockwise. */
     int x0, y0, x1, y1, x3, y3;
-    fl_viz_node_center(&viz, 0, &x0, &y0);
-    fl_viz_node_center(&viz, 1, &x1, &y1);
-    fl_viz_node_center(&viz, 3, &x3, &y3);
-    assert_int_equal(x0, viz.layout.ring_cx);
-    assert_true(y0 < viz.layout.ring_cy);
+    fl_viz_node_center(&s.viz, 0, &x0, &y0);
+    fl_viz_node_center(&s.viz, 1, &x1, &y1);
+    fl_viz_node_center(&s.viz, 3, &x3, &y3);
+    assert_int_equal(x0, s.viz.layout.ring_cx);
+    assert_true(y0 < s.viz.layout.ring_cy);
     assert_true(x1 > x0 && x3 < x0);
-    assert_int_equal(disc_color(&f, &viz, 0), fl_viz_role_color("leader"));
-    assert_int_equal(disc_color(&f, &viz, 0), 0xf2c12eu); /* gold */
-    assert_int_equal(disc_color(&f, &viz, 1), fl_viz_role_color("follower"));
-    assert_int_equal(disc_color(&f, &viz, 2), FL_VIZ_COLOR_CRASHED); /* n3 crashed at 2000 */
+    assert_int_equal(disc_color(&s.f, &s.viz, 0), fl_viz_role_color("leader"));
+    assert_int_equal(disc_color(&s.f, &s.viz, 0), 0xf2c12eu); /* gold */
+    assert_int_equal(disc_color(&s.f, &s.viz, 1), fl_viz_role_color("follower"));
+    assert_int_equal(disc_color(&s.f, &s.viz, 2), FL_VIZ_COLOR_CRASHED); /* n3 crashed at 2000 */
     uint32_t waiting = fl_viz_role_color("waiting");
-    assert_int_equal(disc_color(&f, &viz, 3), waiting);
+    assert_int_equal(disc_color(&s.f, &s.viz, 3), waiting);
     assert_true(waiting != fl_viz_role_color("") && waiting != FL_VIZ_COLOR_CRASHED);
     assert_int_equal(fl_viz_role_color("waiting"), waiting); /* fixed by the text */
     /* Outside the discs, between n2 and c1 opposite each other: background. */
-    assert_int_equal(pixel(&f, viz.layout.ring_cx - 40, viz.layout.ring_cy - 30),
+    assert_int_equal(pixel(&s.f, s.viz.layout.ring_cx - 40, s.viz.layout.ring_cy - 30),
                      FL_VIZ_COLOR_BACKGROUND);
     /* Before the crash, n3 is a follower. */
-    fl_viz_seek(&viz, 1500);
-    render(&f, &viz);
-    assert_int_equal(disc_color(&f, &viz, 2), fl_viz_role_color("follower"));
-    frame_close(&f, &viz);
-    fl_tf_free(&trace);
+    fl_viz_seek(&s.viz, 1500);
+    render(&s.f, &s.viz);
+    assert_int_equal(disc_color(&s.f, &s.viz, 2), fl_viz_role_color("follower"));    small_close(&s);
 }
 
 static void test_cut_links_are_red_and_only_while_cut(void **state) {
     (void)state;
-    struct fl_trace_file trace;
-    load_small(&trace);
-    struct fl_viz viz;
-    fl_viz_init(&viz, &trace, "small", W, H);
-    struct frame f;
-    frame_open(&f);
+    struct small_view s;
+    small_open(&s);
     int ax, ay, bx, by;
-    fl_viz_node_center(&viz, 1, &ax, &ay); /* n2 | n3: cut by the split at 3500 */
-    fl_viz_node_center(&viz, 2, &bx, &by);
+    fl_viz_node_center(&s.viz, 1, &ax, &ay); /* n2 | n3: cut by the split at 3500 */
+    fl_viz_node_center(&s.viz, 2, &bx, &by);
     int mx = (ax + bx) / 2, my = (ay + by) / 2;
-    fl_viz_seek(&viz, 3000);
-    render(&f, &viz);
-    assert_false(color_in(&f, FL_VIZ_COLOR_CUT, mx - 12, my - 12, mx + 12, my + 12));
-    fl_viz_seek(&viz, 4000);
-    render(&f, &viz);
-    assert_true(color_in(&f, FL_VIZ_COLOR_CUT, mx - 12, my - 12, mx + 12, my + 12));
+    fl_viz_seek(&s.viz, 3000);
+    render(&s.f, &s.viz);
+    assert_false(color_in(&s.f, FL_VIZ_COLOR_CUT, mx - 12, my - 12, mx + 12, my + 12));
+    fl_viz_seek(&s.viz, 4000);
+    render(&s.f, &s.viz);
+    assert_true(color_in(&s.f, FL_VIZ_COLOR_CUT, mx - 12, my - 12, mx + 12, my + 12));
     /* n1 - n2 are on the same side: no cut between them. */
-    fl_viz_node_center(&viz, 0, &ax, &ay);
-    fl_viz_node_center(&viz, 1, &bx, &by);
+    fl_viz_node_center(&s.viz, 0, &ax, &ay);
+    fl_viz_node_center(&s.viz, 1, &bx, &by);
     mx = (ax + bx) / 2, my = (ay + by) / 2;
-    assert_false(color_in(&f, FL_VIZ_COLOR_CUT, mx - 6, my - 6, mx + 6, my + 6));
-    frame_close(&f, &viz);
-    fl_tf_free(&trace);
+    assert_false(color_in(&s.f, FL_VIZ_COLOR_CUT, mx - 6, my - 6, mx + 6, my + 6));    small_close(&s);
 }
 
 static void test_arrow_crosses_the_lanes_between_send_and_delivery(void **state) {
     (void)state;
-    struct fl_trace_file trace;
-    load_small(&trace);
-    struct fl_viz viz;
-    fl_viz_init(&viz, &trace, "small", W, H);
-    fl_viz_seek(&viz, 4000);
-    struct frame f;
-    frame_open(&f);
-    render(&f, &viz);
+    struct small_view s;
+    small_open(&s);
+    fl_viz_seek(&s.viz, 4000);
+    render(&s.f, &s.viz);
     /* c1 (lane 3) -> n1 (lane 0), sent at 6000, delivered at 8000: it crosses
      * n3's and n2's lanes in between, at the times a straight line gives. */
-    int y_from = fl_viz_lane_y(&viz, 3), y_to = fl_viz_lane_y(&viz, 0);
-    int xs = fl_viz_time_x(&viz, 6000), xd = fl_viz_time_x(&viz, 8000);
+    int y_from = fl_viz_lane_y(&s.viz, 3), y_to = fl_viz_lane_y(&s.viz, 0);
+    int xs = fl_viz_time_x(&s.viz, 6000), xd = fl_viz_time_x(&s.viz, 8000);
     assert_true(xd > xs + 50);
     for (uint32_t lane = 1; lane <= 2; lane++) {
-        int y = fl_viz_lane_y(&viz, lane);
+        int y = fl_viz_lane_y(&s.viz, lane);
         int x = xs + (int)((double)(xd - xs) * (y - y_from) / (y_to - y_from));
-        if (!color_in(&f, FL_VIZ_COLOR_MESSAGE, x - 3, y - 3, x + 3, y + 3)) {
+        if (!color_in(&s.f, FL_VIZ_COLOR_MESSAGE, x - 3, y - 3, x + 3, y + 3)) {
             fail_msg("no arrow where it crosses lane %u at x %d", lane, x);
         }
     }
     /* ... and nothing of it before its send or after its delivery on lane 2. */
-    int y2 = fl_viz_lane_y(&viz, 1);
-    assert_false(color_in(&f, FL_VIZ_COLOR_MESSAGE, fl_viz_time_x(&viz, 5600), y2 - 3,
-                          fl_viz_time_x(&viz, 5900), y2 + 3));
-    assert_false(color_in(&f, FL_VIZ_COLOR_MESSAGE, xd + 8, y2 - 3, xd + 60, y2 + 3));
+    int y2 = fl_viz_lane_y(&s.viz, 1);
+    assert_false(color_in(&s.f, FL_VIZ_COLOR_MESSAGE, fl_viz_time_x(&s.viz, 5600), y2 - 3,
+                          fl_viz_time_x(&s.viz, 5900), y2 + 3));
+    assert_false(color_in(&s.f, FL_VIZ_COLOR_MESSAGE, xd + 8, y2 - 3, xd + 60, y2 + 3));
     /* The drop at 5000 on n3's lane is a red x. */
-    int xdrop = fl_viz_time_x(&viz, 5000), y3 = fl_viz_lane_y(&viz, 2);
-    assert_true(color_in(&f, FL_VIZ_COLOR_CUT, xdrop - 4, y3 - 4, xdrop + 4, y3 + 4));
+    int xdrop = fl_viz_time_x(&s.viz, 5000), y3 = fl_viz_lane_y(&s.viz, 2);
+    assert_true(color_in(&s.f, FL_VIZ_COLOR_CUT, xdrop - 4, y3 - 4, xdrop + 4, y3 + 4));
     /* n3's lane is grey from its crash on. */
-    assert_true(color_in(&f, FL_VIZ_COLOR_CRASHED, fl_viz_time_x(&viz, 2500), y3 - 4,
-                         fl_viz_time_x(&viz, 2500) + 2, y3 + 4));
+    assert_true(color_in(&s.f, FL_VIZ_COLOR_CRASHED, fl_viz_time_x(&s.viz, 2500), y3 - 4,
+                         fl_viz_time_x(&s.viz, 2500) + 2, y3 + 4));
     /* The cursor is a yellow line at 4000. */
-    assert_true(color_in(&f, 0xffe066u, fl_viz_time_x(&viz, 4000), y2 - 20,
-                         fl_viz_time_x(&viz, 4000), y2 - 10));
-    frame_close(&f, &viz);
-    fl_tf_free(&trace);
+    assert_true(color_in(&s.f, 0xffe066u, fl_viz_time_x(&s.viz, 4000), y2 - 20,
+                         fl_viz_time_x(&s.viz, 4000), y2 - 10));    small_close(&s);
 }
 
 static void test_messages_travel_as_dots_and_die_as_red_crosses(void **state) {
     (void)state;
-    struct fl_trace_file trace;
-    load_small(&trace);
-    struct fl_viz viz;
-    fl_viz_init(&viz, &trace, "small", W, H);
-    struct frame f;
-    frame_open(&f);
+    struct small_view s;
+    small_open(&s);
     /* n1 -> n2 from 1000 to 5000: at 3000 it is halfway along the link. */
     int ax, ay, bx, by;
-    fl_viz_node_center(&viz, 0, &ax, &ay);
-    fl_viz_node_center(&viz, 1, &bx, &by);
-    fl_viz_seek(&viz, 3000);
-    render(&f, &viz);
+    fl_viz_node_center(&s.viz, 0, &ax, &ay);
+    fl_viz_node_center(&s.viz, 1, &bx, &by);
+    fl_viz_seek(&s.viz, 3000);
+    render(&s.f, &s.viz);
     int x = (ax + bx) / 2, y = (ay + by) / 2;
-    assert_int_equal(pixel(&f, x, y), 0xdfe8f5u);
-    fl_viz_seek(&viz, 1500); /* an eighth of the way: not yet there */
-    render(&f, &viz);
-    assert_true(pixel(&f, x, y) != 0xdfe8f5u);
+    assert_int_equal(pixel(&s.f, x, y), 0xdfe8f5u);
+    fl_viz_seek(&s.viz, 1500); /* an eighth of the way: not yet there */
+    render(&s.f, &s.viz);
+    assert_true(pixel(&s.f, x, y) != 0xdfe8f5u);
     /* n1 -> n3 dies at n3 at 5000 (node_down): a red x beside n3's disc,
      * on the link from n1, just after. */
     int cx, cy;
-    fl_viz_node_center(&viz, 2, &cx, &cy);
-    int d = viz.layout.disc_radius + 9;
-    fl_viz_seek(&viz, 4999);
-    render(&f, &viz);
+    fl_viz_node_center(&s.viz, 2, &cx, &cy);
+    int d = s.viz.layout.disc_radius + 9;
+    fl_viz_seek(&s.viz, 4999);
+    render(&s.f, &s.viz);
     /* (right of the link's line, which the cut draws red dashed) */
-    assert_false(color_in(&f, FL_VIZ_COLOR_CUT, cx + 3, cy - d - 6, cx + 6, cy - d + 6));
-    fl_viz_seek(&viz, 5001);
-    render(&f, &viz);
-    assert_true(color_in(&f, FL_VIZ_COLOR_CUT, cx + 3, cy - d - 6, cx + 6, cy - d + 6));
-    frame_close(&f, &viz);
-    fl_tf_free(&trace);
+    assert_false(color_in(&s.f, FL_VIZ_COLOR_CUT, cx + 3, cy - d - 6, cx + 6, cy - d + 6));
+    fl_viz_seek(&s.viz, 5001);
+    render(&s.f, &s.viz);
+    assert_true(color_in(&s.f, FL_VIZ_COLOR_CUT, cx + 3, cy - d - 6, cx + 6, cy - d + 6));    small_close(&s);
 }
 
 static void test_controls_step_select_filter_and_jump(void **state) {
     (void)state;
-    struct fl_trace_file trace;
-    load_small(&trace);
-    struct fl_viz viz;
-    fl_viz_init(&viz, &trace, "small", W, H);
-    struct frame f;
-    frame_open(&f);
-    fl_viz_seek(&viz, 0);
-    assert_int_equal(viz.event, 4); /* the four starts at 0 */
-    fl_viz_key(&viz, SDLK_RIGHT);
-    assert_int_equal(viz.event, 5);
-    assert_int_equal(viz.t_ns, 1000);
-    fl_viz_key(&viz, SDLK_LEFT);
-    assert_int_equal(viz.event, 4);
-    fl_viz_key(&viz, SDLK_f); /* the next fault: the crash */
-    assert_int_equal(viz.event, 7);
-    fl_viz_key(&viz, SDLK_f); /* then the split */
-    assert_int_equal(viz.event, 8);
-    assert_int_equal(viz.t_ns, 3500);
-    fl_viz_key(&viz, SDLK_v); /* no violation: a note, no move */
-    assert_int_equal(viz.event, 8);
-    assert_non_null(strstr(viz.note, "no violation"));
+    struct small_view s;
+    small_open(&s);
+    fl_viz_seek(&s.viz, 0);
+    assert_int_equal(s.viz.event, 4); /* the four starts at 0 */
+    fl_viz_key(&s.viz, SDLK_RIGHT);
+    assert_int_equal(s.viz.event, 5);
+    assert_int_equal(s.viz.t_ns, 1000);
+    fl_viz_key(&s.viz, SDLK_LEFT);
+    assert_int_equal(s.viz.event, 4);
+    fl_viz_key(&s.viz, SDLK_f); /* the next fault: the crash */
+    assert_int_equal(s.viz.event, 7);
+    fl_viz_key(&s.viz, SDLK_f); /* then the split */
+    assert_int_equal(s.viz.event, 8);
+    assert_int_equal(s.viz.t_ns, 3500);
+    fl_viz_key(&s.viz, SDLK_v); /* no violation: a note, no move */
+    assert_int_equal(s.viz.event, 8);
+    assert_non_null(strstr(s.viz.note, "no violation"));
     /* Speed doubles and halves. */
-    double speed = viz.speed;
-    fl_viz_key(&viz, SDLK_PLUS);
-    assert_true(viz.speed == speed * 2);
-    fl_viz_key(&viz, SDLK_MINUS);
-    fl_viz_key(&viz, SDLK_MINUS);
-    assert_true(viz.speed == speed / 2);
+    double speed = s.viz.speed;
+    fl_viz_key(&s.viz, SDLK_PLUS);
+    assert_true(s.viz.speed == speed * 2);
+    fl_viz_key(&s.viz, SDLK_MINUS);
+    fl_viz_key(&s.viz, SDLK_MINUS);
+    assert_true(s.viz.speed == speed / 2);
     /* Play: time moves with the wall clock, by the speed. */
-    fl_viz_key(&viz, SDLK_SPACE);
-    assert_true(viz.playing);
-    uint64_t before = viz.t_ns;
-    fl_viz_tick(&viz, 0.5);
-    assert_true(viz.t_ns > before);
-    fl_viz_key(&viz, SDLK_SPACE);
-    assert_false(viz.playing);
+    fl_viz_key(&s.viz, SDLK_SPACE);
+    assert_true(s.viz.playing);
+    uint64_t before = s.viz.t_ns;
+    fl_viz_tick(&s.viz, 0.5);
+    assert_true(s.viz.t_ns > before);
+    fl_viz_key(&s.viz, SDLK_SPACE);
+    assert_false(s.viz.playing);
     /* A click on a disc selects the node; one on an arrow, the message. */
-    render(&f, &viz);
+    render(&s.f, &s.viz);
     int x, y;
-    fl_viz_node_center(&viz, 1, &x, &y);
-    fl_viz_click(&viz, x + 3, y - 3, true);
-    assert_int_equal(viz.selected_node, 1);
-    int xs = fl_viz_time_x(&viz, 6000), xd = fl_viz_time_x(&viz, 8000);
-    int ys = fl_viz_lane_y(&viz, 3), yd = fl_viz_lane_y(&viz, 0);
-    fl_viz_click(&viz, (xs + xd) / 2, (ys + yd) / 2, true);
-    assert_int_equal(viz.selected_message, trace.events[10].ref); /* send 11 */
-    assert_int_equal(viz.selected_node, FL_TF_NONE);
+    fl_viz_node_center(&s.viz, 1, &x, &y);
+    fl_viz_click(&s.viz, x + 3, y - 3, true);
+    assert_int_equal(s.viz.selected_node, 1);
+    int xs = fl_viz_time_x(&s.viz, 6000), xd = fl_viz_time_x(&s.viz, 8000);
+    int ys = fl_viz_lane_y(&s.viz, 3), yd = fl_viz_lane_y(&s.viz, 0);
+    fl_viz_click(&s.viz, (xs + xd) / 2, (ys + yd) / 2, true);
+    assert_int_equal(s.viz.selected_message, s.trace.events[10].ref); /* send 11 */
+    assert_int_equal(s.viz.selected_node, FL_TF_NONE);
     /* t filters to its request; Esc clears everything. */
-    fl_viz_key(&viz, SDLK_t);
-    assert_int_equal(viz.filter_trace_id, 1);
-    assert_true(viz.filter_by_req);
-    render(&f, &viz); /* the n1 -> n2 arrow (trace 5) is filtered out */
-    int y2 = fl_viz_lane_y(&viz, 1);
-    int x4 = fl_viz_time_x(&viz, 4500);
-    int y4 = fl_viz_lane_y(&viz, 0) + (y2 - fl_viz_lane_y(&viz, 0)) * 7 / 8;
-    assert_false(color_in(&f, FL_VIZ_COLOR_MESSAGE, x4 - 3, y4 - 3, x4 + 3, y4 + 3));
-    fl_viz_key(&viz, SDLK_ESCAPE);
-    assert_int_equal(viz.filter_trace_id, 0);
-    assert_int_equal(viz.selected_message, FL_TF_NONE);
+    fl_viz_key(&s.viz, SDLK_t);
+    assert_int_equal(s.viz.filter_trace_id, 1);
+    assert_true(s.viz.filter_by_req);
+    render(&s.f, &s.viz); /* the n1 -> n2 arrow (trace 5) is filtered out */
+    int y2 = fl_viz_lane_y(&s.viz, 1);
+    int x4 = fl_viz_time_x(&s.viz, 4500);
+    int y4 = fl_viz_lane_y(&s.viz, 0) + (y2 - fl_viz_lane_y(&s.viz, 0)) * 7 / 8;
+    assert_false(color_in(&s.f, FL_VIZ_COLOR_MESSAGE, x4 - 3, y4 - 3, x4 + 3, y4 + 3));
+    fl_viz_key(&s.viz, SDLK_ESCAPE);
+    assert_int_equal(s.viz.filter_trace_id, 0);
+    assert_int_equal(s.viz.selected_message, FL_TF_NONE);
     /* The message 5 carries a trace id: t filters by it. */
-    assert_true(fl_viz_select_message(&viz, 5));
-    fl_viz_key(&viz, SDLK_t);
-    assert_int_equal(viz.filter_trace_id, 5);
-    assert_false(viz.filter_by_req);
-    assert_false(fl_viz_select_message(&viz, 7)); /* a crash is not a send */
+    assert_true(fl_viz_select_message(&s.viz, 5));
+    fl_viz_key(&s.viz, SDLK_t);
+    assert_int_equal(s.viz.filter_trace_id, 5);
+    assert_false(s.viz.filter_by_req);
+    assert_false(fl_viz_select_message(&s.viz, 7)); /* a crash is not a send */
     /* A click on the overview scrubs: its middle is the middle of the run. */
-    const struct fl_viz_rect *o = &viz.layout.overview;
-    fl_viz_click(&viz, o->x + o->w / 2, o->y + o->h / 2, true);
-    assert_true(viz.t_ns > 4500 && viz.t_ns < 5500);
-    fl_viz_click(&viz, o->x + o->w - 9, o->y + o->h / 2, false); /* dragged to the end */
-    assert_true(viz.t_ns > 9800);
-    fl_viz_key(&viz, SDLK_q);
-    assert_true(viz.quit);
-    frame_close(&f, &viz);
-    fl_tf_free(&trace);
+    const struct fl_viz_rect *o = &s.viz.layout.overview;
+    fl_viz_click(&s.viz, o->x + o->w / 2, o->y + o->h / 2, true);
+    assert_true(s.viz.t_ns > 4500 && s.viz.t_ns < 5500);
+    fl_viz_click(&s.viz, o->x + o->w - 9, o->y + o->h / 2, false); /* dragged to the end */
+    assert_true(s.viz.t_ns > 9800);
+    fl_viz_key(&s.viz, SDLK_q);
+    assert_true(s.viz.quit);    small_close(&s);
 }
 
 /* Writes a real run's trace to a file; returns its path (static). */
